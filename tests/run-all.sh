@@ -1,0 +1,91 @@
+#!/bin/bash
+# The whole test suite, as README.md's second command runs it:
+#   1. build/ (release) — every meson suite that can run on this machine
+#      (core, weights, quality, trainer, ImageMagick 6, GIMP 2.10);
+#   2. build-sanitize/ — the core and weights suites under
+#      AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the libFuzzer harness on the weights parser (SRGAN_FUZZ_SECONDS, 60);
+#   4. ImageMagick 7 and GIMP 3.0 suites inside the cached Debian 13 root.
+# Prints one summary line "N passed, N failed, N skipped" and exits non-zero
+# when anything failed.  Needs root for step 4 (chroot).
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+export SRGAN_SHARED=${SRGAN_SHARED:-$(cd "$top/../shared" 2>/dev/null && pwd)}
+passed=0 failed=0 skipped=0
+failures=()
+
+# Adds the results of a meson test run (its testlog.json) to the totals.
+count_meson() {  # builddir label
+    local log="$1/meson-logs/testlog.json" p f s
+    if [ ! -s "$log" ]; then
+        failed=$((failed + 1)); failures+=("$2: no test log"); return
+    fi
+    read -r p f s < <(/usr/bin/python3 -c '
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"): p += 1
+    elif r == "SKIP": s += 1
+    else: f += 1
+print(p, f, s)' "$log")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    [ "$f" -gt 0 ] && failures+=("$2: $f failed (see $1/meson-logs/testlog.txt)")
+    return 0
+}
+
+# Runs one step that is a test in itself (exit 0 pass, 77 skip, else fail).
+step() {  # label command...
+    local label=$1; shift
+    echo "=== $label"
+    "$@"; local rc=$?
+    case $rc in
+        0) passed=$((passed + 1));;
+        77) skipped=$((skipped + 1)); echo "--- $label: skipped";;
+        *) failed=$((failed + 1)); failures+=("$label (exit $rc)");;
+    esac
+}
+
+meson_suite() {  # label builddir setup-args... -- test-args...
+    local label=$1 dir=$2; shift 2
+    local setup=() targs=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do setup+=("$1"); shift; done
+    [ $# -gt 0 ] && shift; targs=("$@")
+    echo "=== $label"
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "${setup[@]}" || { failed=$((failed + 1)); failures+=("$label: meson setup"); return; }
+    fi
+    if ! ninja -C "$dir"; then failed=$((failed + 1)); failures+=("$label: build"); return; fi
+    meson test -C "$dir" --print-errorlogs --num-processes 2 "${targs[@]}"
+    count_meson "$dir" "$label"
+}
+
+meson_suite "Debian 12 build, all suites" build --
+meson_suite "sanitizers (address, undefined): core and weights" build-sanitize \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
+    -Dgimp=disabled -Dmagick=disabled -Dtrainer=disabled -- --suite core --suite weights
+[ -x tests/fuzz/run-fuzz.sh ] && step "libFuzzer on the weights parser (${SRGAN_FUZZ_SECONDS:-60} s)" \
+    tests/fuzz/run-fuzz.sh "${SRGAN_FUZZ_SECONDS:-60}"
+
+# Debian 13: GIMP 3.0 and ImageMagick 7 (built inside the cached root, in
+# build-debian13/ of this checkout, which the chroot sees as /src).
+echo "=== Debian 13 root filesystem"
+if tests/debian13-rootfs.sh; then
+    meson_suite_debian13() {  # label -- test-args...
+        local label=$1; shift 2
+        echo "=== $label"
+        rm -f build-debian13/meson-logs/testlog.json
+        tests/in-debian13.sh "cd /src && { [ -f build-debian13/build.ninja ] || meson setup build-debian13 -Dtrainer=disabled; } \
+            && ninja -C build-debian13 && meson test -C build-debian13 --print-errorlogs --num-processes 2 $*"
+        count_meson build-debian13 "$label"
+    }
+    meson_suite_debian13 "Debian 13: ImageMagick 7 and GIMP 3.0" -- --suite magick --suite gimp
+else
+    failed=$((failed + 1)); failures+=("Debian 13 root filesystem could not be made")
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
