@@ -1,1 +1,221 @@
-/* placeholder: filled by the core work (issue 2) */
+/* conv.c — convolution dispatch: a fast kernel when conv-fast*.c offers one
+ * for this CPU, else a portable path on OpenBLAS sgemm.
+ *
+ * The portable path has two shapes, both working on bounded chunks so the
+ * scratch never grows with the tile beyond a few megabytes:
+ *
+ *  - im2col (every conv with a wide output: 9×9 3→C, 3×3 C→C, 3×3 C→4C):
+ *    for a chunk of M consecutive output pixels, gather the k·k·cin inputs
+ *    each one sees into a row (zeros outside the image), then one sgemm
+ *    (M × K) · (K × cout) with K = k·k·cin writes straight into `out`: the
+ *    weights' (kh, kw, cin, cout) layout already is that K × cout matrix.
+ *
+ *  - scatter (narrow outputs such as the 9×9 C→3 tail): an im2col there
+ *    would be 81·C floats per pixel to feed an sgemm with N = 3, which BLAS
+ *    runs badly.  Instead, for a chunk of input rows, one sgemm
+ *    (pixels × cin) · (cin × k·k·cout) gives every pixel's contribution to
+ *    each of its k·k neighbours, and a loop adds them where they land.
+ *    Zero padding is automatic: contributions that would land outside the
+ *    image are dropped, exactly what zero-padded inputs would give.
+ *
+ * Both end with the same epilogue: + bias, PReLU, + residual.
+ */
+#include "conv.h"
+#include "conv-fast.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Scratch budget of one chunk, in floats (4 MB): big enough that sgemm runs
+ * near its peak (M in the thousands), small enough to stay in L2/L3. */
+#define CHUNK_FLOATS ((size_t)1 << 20)
+
+/* Narrow outputs take the scatter path (see above). */
+static gboolean use_scatter(const SrganConv *conv)
+{
+    return conv->ksize > 1 && conv->cout < 16;
+}
+
+/* Output pixels per im2col chunk. */
+static size_t im2col_chunk_pixels(const SrganConv *conv, int h, int w)
+{
+    const size_t k_dim = (size_t)conv->ksize * conv->ksize * conv->cin;
+    size_t m = CHUNK_FLOATS / k_dim;
+    if (m < 64)
+        m = 64;
+    return MIN(m, (size_t)h * w);
+}
+
+/* Input rows per scatter chunk. */
+static int scatter_chunk_rows(const SrganConv *conv, int h, int w)
+{
+    const size_t per_row = (size_t)w * conv->ksize * conv->ksize * conv->cout;
+    size_t rows = CHUNK_FLOATS / MAX(per_row, 1);
+    if (rows < 1)
+        rows = 1;
+    return (int)MIN(rows, (size_t)h);
+}
+
+void srgan_conv_prepare(SrganConv *conv)
+{
+    if (conv->fast == NULL)
+        conv->fast = srgan_conv_fast_prepare(conv);
+}
+
+void srgan_conv_release(SrganConv *conv)
+{
+    if (conv->fast) {
+        srgan_conv_fast_free(conv->fast);
+        conv->fast = NULL;
+    }
+}
+
+size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w)
+{
+    if (h <= 0 || w <= 0)
+        return 0;
+    if (conv->fast)
+        return srgan_conv_fast_workspace_floats(conv, h, w);
+    /* Callers size the workspace once for their largest input and reuse it
+     * for smaller ones, so the figure must never shrink when h or w grows:
+     * bound the chunk by what any input up to h×w can need. */
+    const size_t taps = (size_t)conv->ksize * conv->ksize;
+    if (use_scatter(conv)) {
+        const size_t row = (size_t)w * taps * conv->cout;
+        return taps * conv->cin * conv->cout                        /* weights (cin, taps·cout) */
+             + MIN((size_t)h * row, MAX(CHUNK_FLOATS, row));        /* contributions */
+    }
+    return im2col_chunk_pixels(conv, h, w) * taps * conv->cin;
+}
+
+/* + bias, PReLU, + residual on output pixels [p0, p1). */
+static void epilogue(const SrganConv *conv, float *out, size_t p0, size_t p1,
+                     const SrganEpilogue *ep, gboolean add_bias)
+{
+    const int cout = conv->cout;
+    const float *residual = ep ? ep->residual : NULL;
+    for (size_t p = p0; p < p1; p++) {
+        float *o = out + p * cout;
+        const float *r = residual ? residual + p * cout : NULL;
+        for (int c = 0; c < cout; c++) {
+            float v = o[c];
+            if (add_bias)
+                v += conv->bias[c];
+            if (conv->prelu && v < 0.0f)
+                v *= conv->prelu_count == 1 ? conv->prelu[0] : conv->prelu[c];
+            if (r)
+                v += r[c];
+            o[c] = v;
+        }
+    }
+}
+
+/* Row p of the im2col matrix: the k·k·cin inputs output pixel (y, x) sees. */
+static void im2col_row(const SrganConv *conv, const float *in, int h, int w,
+                       int y, int x, float *row)
+{
+    const int k = conv->ksize, pad = k / 2, cin = conv->cin;
+    for (int ky = 0; ky < k; ky++) {
+        const int sy = y + ky - pad;
+        float *dst = row + (size_t)ky * k * cin;
+        if (sy < 0 || sy >= h) {
+            memset(dst, 0, sizeof(float) * k * cin);
+            continue;
+        }
+        /* Columns [x0, x1) of this kernel row fall inside the image. */
+        const int x0 = MAX(0, pad - x), x1 = MIN(k, w + pad - x);
+        if (x0 > 0)
+            memset(dst, 0, sizeof(float) * x0 * cin);
+        if (x1 > x0)
+            memcpy(dst + (size_t)x0 * cin,
+                   in + ((size_t)sy * w + (x + x0 - pad)) * cin,
+                   sizeof(float) * (x1 - x0) * cin);
+        if (x1 < k)
+            memset(dst + (size_t)MAX(x1, x0) * cin, 0,
+                   sizeof(float) * (k - MAX(x1, x0)) * cin);
+    }
+}
+
+static void forward_im2col(const SrganConv *conv, const float *in, int h, int w,
+                           float *out, const SrganEpilogue *ep, float *workspace)
+{
+    const size_t k_dim = (size_t)conv->ksize * conv->ksize * conv->cin;
+    const size_t total = (size_t)h * w, chunk = im2col_chunk_pixels(conv, h, w);
+
+    for (size_t p0 = 0; p0 < total; p0 += chunk) {
+        const size_t m = MIN(chunk, total - p0);
+        for (size_t i = 0; i < m; i++) {
+            const size_t p = p0 + i;
+            im2col_row(conv, in, h, w, (int)(p / w), (int)(p % w), workspace + i * k_dim);
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    (int)m, conv->cout, (int)k_dim,
+                    1.0f, workspace, (int)k_dim,
+                    conv->weight, conv->cout,
+                    0.0f, out + p0 * conv->cout, conv->cout);
+        epilogue(conv, out, p0, p0 + m, ep, TRUE);
+    }
+}
+
+static void forward_scatter(const SrganConv *conv, const float *in, int h, int w,
+                            float *out, const SrganEpilogue *ep, float *workspace)
+{
+    const int k = conv->ksize, pad = k / 2, cin = conv->cin, cout = conv->cout;
+    const int taps = k * k, n_dim = taps * cout;
+    const int rows = scatter_chunk_rows(conv, h, w);
+    float *wt = workspace;                               /* (cin, taps·cout) */
+    float *contrib = workspace + (size_t)taps * cin * cout;  /* (rows·w, taps·cout) */
+
+    /* (taps, cin, cout) → (cin, taps, cout): one matrix for one sgemm. */
+    for (int t = 0; t < taps; t++)
+        for (int c = 0; c < cin; c++)
+            memcpy(wt + ((size_t)c * taps + t) * cout,
+                   conv->weight + ((size_t)t * cin + c) * cout, sizeof(float) * cout);
+
+    for (size_t p = 0; p < (size_t)h * w; p++)
+        for (int o = 0; o < cout; o++)
+            out[p * cout + o] = conv->bias[o];
+
+    for (int y0 = 0; y0 < h; y0 += rows) {
+        const int n_rows = MIN(rows, h - y0);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    n_rows * w, n_dim, cin,
+                    1.0f, in + (size_t)y0 * w * cin, cin,
+                    wt, n_dim,
+                    0.0f, contrib, n_dim);
+        /* Input pixel (sy, sx) through tap (ky, kx) lands on output
+         * (sy - ky + pad, sx - kx + pad). */
+        for (int r = 0; r < n_rows; r++) {
+            const int sy = y0 + r;
+            for (int ky = 0; ky < k; ky++) {
+                const int y = sy - ky + pad;
+                if (y < 0 || y >= h)
+                    continue;
+                for (int sx = 0; sx < w; sx++) {
+                    const float *c = contrib + ((size_t)r * w + sx) * n_dim + (size_t)ky * k * cout;
+                    const int kx0 = MAX(0, sx + pad - (w - 1)), kx1 = MIN(k - 1, sx + pad);
+                    for (int kx = kx0; kx <= kx1; kx++) {
+                        float *o = out + ((size_t)y * w + (sx - kx + pad)) * cout;
+                        const float *ci = c + (size_t)kx * cout;
+                        for (int ch = 0; ch < cout; ch++)
+                            o[ch] += ci[ch];
+                    }
+                }
+            }
+        }
+    }
+    epilogue(conv, out, 0, (size_t)h * w, ep, FALSE);
+}
+
+void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,
+                        float *out, const SrganEpilogue *ep, float *workspace)
+{
+    if (h <= 0 || w <= 0)
+        return;
+    if (conv->fast)
+        srgan_conv_fast_forward(conv, in, h, w, out, ep, workspace);
+    else if (use_scatter(conv))
+        forward_scatter(conv, in, h, w, out, ep, workspace);
+    else
+        forward_im2col(conv, in, h, w, out, ep, workspace);
+}

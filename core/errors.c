@@ -1,1 +1,4 @@
-/* placeholder: filled by the core work (issue 2) */
+/* errors.c — the SRGAN_ERROR domain (codes in srgan.h). */
+#include "srgan.h"
+
+G_DEFINE_QUARK(srgan-error-quark, srgan_error)

@@ -140,9 +140,9 @@ typedef gboolean (*SrganWriteFunc)(gpointer user_data, int x, int y,
 typedef gboolean (*SrganProgressFunc)(gpointer user_data, double fraction);
 
 typedef struct {
-    int tile_size;      /* low-res pixels per tile side, ≥ 16; 0 = pick one
-                           that keeps each thread's buffers near 64 MB */
-    int threads;        /* worker threads; 0 = number of CPU cores */
+    int tile_size;      /* low-res pixels per tile side, 16 to 4096; 0 = pick
+                           one that keeps each thread's buffers near 64 MB */
+    int threads;        /* worker threads, up to 256; 0 = number of CPU cores */
     /* Part of the source to upscale, in source pixels; width or height 0
      * means the whole image.  Pixels around it (up to the halo) are still
      * read, so a region's result equals that part of the whole result:

@@ -1,0 +1,76 @@
+/* conv-fast-private.h — what the fast-kernel files share (private to
+ * conv-fast.c and the kernels it dispatches to).
+ *
+ * conv-fast.c checks the CPU, packs the weights (portable C) and calls a
+ * kernel; the kernel file (conv-winograd-avx2.c) is compiled with -mavx2
+ * -mfma and holds nothing but code that runs after that check.
+ */
+#ifndef SRGAN_CONV_FAST_PRIVATE_H
+#define SRGAN_CONV_FAST_PRIVATE_H
+
+#include <stddef.h>
+#include "conv.h"
+
+typedef enum {
+    SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
+    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9 tail) */
+} SrganFastKind;
+
+/* Winograd F(4×4, 3×3) (Lavin & Gray 2016, "Fast Algorithms for
+ * Convolutional Neural Networks"): each 4×4 output tile comes from a 6×6
+ * input tile through 36 element-wise products in the transformed domain. */
+#define SRGAN_WINO_OUT 4            /* output tile side */
+#define SRGAN_WINO_IN 6             /* input tile side */
+#define SRGAN_WINO_POINTS 36        /* transformed points per tile */
+#define SRGAN_WINO_COUT_BLOCK 16    /* output channels per GEMM pass (2 AVX vectors) */
+#define SRGAN_WINO_ROWS 6           /* tiles per GEMM micro-kernel call */
+/* Tiles transformed together: their transformed inputs (36 × tiles × cin
+ * floats) and one output block's products stay in a 512 KB L2 cache. */
+#define SRGAN_WINO_TILES_PER_BLOCK 24
+
+#define SRGAN_SPLIT_MAX_COUT 64     /* m²·cout, before padding to 16 */
+
+struct SrganConvFast {
+    SrganFastKind kind;
+    int cin, cout, ksize;
+    float *bias;    /* (cout) */
+    float *slope;   /* (cout) PReLU slopes, one per channel, or NULL */
+    /* WINOGRAD_F43: (cout/16, 36, cin, 16), G g Gᵀ per output block;
+     * WINOGRAD_SPLIT: the same for the split_cout-channel 3×3 conv. */
+    float *weight;
+    int split_cout;  /* WINOGRAD_SPLIT: m²·cout rounded up to 16 */
+};
+
+/* Floats of scratch the Winograd kernel needs (independent of the image). */
+size_t srgan_winograd_f43_workspace_floats(int cin);
+/* U = G g Gᵀ for every (cin, cout) pair, from (3, 3, cin, cout) weights,
+ * into the (cout/16, 36, cin, 16) layout above. */
+void srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *packed);
+
+/* One Winograd convolution: out (out_h, out_w, cout) where output pixel
+ * (y, x) is the 3×3 'same' convolution of in (h, w, cin) at input pixel
+ * (y + origin, x + origin), zero outside the input; then + bias (or
+ * nothing when NULL), PReLU (when slope), + residual (when not NULL). */
+typedef struct {
+    const float *packed;        /* srgan_winograd_f43_pack() output */
+    int cin, cout;
+    const float *in;
+    int h, w;
+    int origin, out_h, out_w;
+    float *out;
+    const float *bias, *slope, *residual;
+    float *workspace;           /* srgan_winograd_f43_workspace_floats(cin) */
+} SrganWinogradRun;
+
+/* Kernels.  They need AVX2 and FMA: call them only after checking. */
+void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
+/* WINOGRAD_SPLIT's second step, for cout ≤ 8: out[y][x][o] = epilogue(bias[o]
+ * + Σ_{a,b<m} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]), pieces being
+ * (h + 3(m−1), w + 3(m−1), piece_stride) with at least 7 readable floats
+ * after them. */
+#define SRGAN_SPLIT_GATHER_MAX_COUT 8
+void srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
+                             int h, int w, const float *bias, const float *slope,
+                             const float *residual, float *out);
+
+#endif

@@ -1,0 +1,272 @@
+/* conv-winograd-avx2.c — 3×3 convolution by Winograd F(4×4, 3×3) with AVX2
+ * and FMA (Lavin & Gray 2016), for the generator's C→C and C→4C layers.
+ *
+ * Direct 3×3 convolution costs 9 multiply-adds per output pixel and channel
+ * pair; F(4×4, 3×3) costs 36/16 = 2.25, plus input and output transforms
+ * that are linear in the channel count (not its square).  Layout is HWC,
+ * so every transform works on 8 channels per AVX register.
+ *
+ * For a block of tiles:
+ *   1. V[p][t][ci] = (Bᵀ d B)[p], the 36 transformed points of each 6×6
+ *      input tile (zero padding outside the image, as the PyTorch model);
+ *   2. per block of 16 output channels, 36 small GEMMs
+ *      M[p][t][co] = Σ_ci V[p][t][ci] · U[p][ci][co], U = G g Gᵀ packed
+ *      by srgan_winograd_f43_pack();
+ *   3. out = Aᵀ M A, then bias, PReLU and the residual, clipped to the image.
+ * Blocks are small enough for V and M to stay in L2, so the kernel streams
+ * only the input, the weights and the output.
+ *
+ * Compiled with -mavx2 -mfma; conv-fast.c calls it only on CPUs that have
+ * both.  Transform matrices: Lavin & Gray, section 4 (points 0, ±1, ±2, ∞);
+ * checked against direct convolution by tests/core/test-conv-fast.c.
+ */
+#include <immintrin.h>
+#include <string.h>
+#include "conv-fast-private.h"
+
+#define NT SRGAN_WINO_TILES_PER_BLOCK
+#define NP SRGAN_WINO_POINTS
+#define OB SRGAN_WINO_COUT_BLOCK
+
+size_t
+srgan_winograd_f43_workspace_floats(int cin)
+{
+    return (size_t)NP * NT * cin        /* V */
+         + (size_t)NP * NT * OB         /* M */
+         + (size_t)NP * cin;            /* one zero-padded border tile */
+}
+
+/* One dimension of Bᵀ d: the 6 transformed values of 6 inputs. */
+static inline void
+input_transform_1d(__m256 d0, __m256 d1, __m256 d2, __m256 d3, __m256 d4, __m256 d5,
+                   __m256 t[6])
+{
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
+                 five = _mm256_set1_ps(5.0f);
+    t[0] = _mm256_fmadd_ps(four, d0, _mm256_fnmadd_ps(five, d2, d4));
+    t[1] = _mm256_fnmadd_ps(four, _mm256_add_ps(d1, d2), _mm256_add_ps(d3, d4));
+    t[2] = _mm256_fmadd_ps(four, _mm256_sub_ps(d1, d2), _mm256_sub_ps(d4, d3));
+    t[3] = _mm256_fmadd_ps(two, _mm256_sub_ps(d3, d1), _mm256_sub_ps(d4, d2));
+    t[4] = _mm256_fnmadd_ps(two, _mm256_sub_ps(d3, d1), _mm256_sub_ps(d4, d2));
+    t[5] = _mm256_fmadd_ps(four, d1, _mm256_fnmadd_ps(five, d3, d5));
+}
+
+/* Bᵀ d B for 8 channels of one 6×6 tile.  src: element (0, 0) of the tile,
+ * rows rs floats apart, columns cs apart; dst: point 0, points ps apart. */
+static inline void
+input_transform_tile(const float *src, ptrdiff_t rs, ptrdiff_t cs,
+                     float *dst, ptrdiff_t ps)
+{
+    __m256 rows[6][6];
+    for (int r = 0; r < 6; r++) {
+        const float *s = src + r * rs;
+        input_transform_1d(_mm256_loadu_ps(s), _mm256_loadu_ps(s + cs),
+                           _mm256_loadu_ps(s + 2 * cs), _mm256_loadu_ps(s + 3 * cs),
+                           _mm256_loadu_ps(s + 4 * cs), _mm256_loadu_ps(s + 5 * cs),
+                           rows[r]);
+    }
+    for (int j = 0; j < 6; j++) {
+        __m256 col[6];
+        input_transform_1d(rows[0][j], rows[1][j], rows[2][j],
+                           rows[3][j], rows[4][j], rows[5][j], col);
+        for (int i = 0; i < 6; i++)
+            _mm256_storeu_ps(dst + (i * 6 + j) * ps, col[i]);
+    }
+}
+
+/* One dimension of Aᵀ m: 4 outputs from 6 transformed values. */
+static inline void
+output_transform_1d(__m256 m0, __m256 m1, __m256 m2, __m256 m3, __m256 m4, __m256 m5,
+                    __m256 y[4])
+{
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
+                 eight = _mm256_set1_ps(8.0f);
+    __m256 a = _mm256_add_ps(m1, m2), b = _mm256_sub_ps(m1, m2);
+    __m256 c = _mm256_add_ps(m3, m4), d = _mm256_sub_ps(m3, m4);
+    y[0] = _mm256_add_ps(_mm256_add_ps(m0, a), c);
+    y[1] = _mm256_fmadd_ps(two, d, b);
+    y[2] = _mm256_fmadd_ps(four, c, a);
+    y[3] = _mm256_fmadd_ps(eight, d, _mm256_add_ps(b, m5));
+}
+
+/* 6 tiles × 16 output channels of one point's GEMM: c = a · b with
+ * a (6, k) rows k floats apart, b (k, 16), c (6, 16). */
+static inline void
+gemm_6x16(const float *a, int k, const float *b, float *c)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int i = 0; i < k; i++) {
+        __m256 b0 = _mm256_loadu_ps(b + i * OB), b1 = _mm256_loadu_ps(b + i * OB + 8);
+        __m256 x;
+        x = _mm256_broadcast_ss(a + i);
+        c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a + k + i);
+        c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a + 2 * k + i);
+        c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a + 3 * k + i);
+        c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a + 4 * k + i);
+        c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a + 5 * k + i);
+        c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+    _mm256_storeu_ps(c + 0 * OB, c00); _mm256_storeu_ps(c + 0 * OB + 8, c01);
+    _mm256_storeu_ps(c + 1 * OB, c10); _mm256_storeu_ps(c + 1 * OB + 8, c11);
+    _mm256_storeu_ps(c + 2 * OB, c20); _mm256_storeu_ps(c + 2 * OB + 8, c21);
+    _mm256_storeu_ps(c + 3 * OB, c30); _mm256_storeu_ps(c + 3 * OB + 8, c31);
+    _mm256_storeu_ps(c + 4 * OB, c40); _mm256_storeu_ps(c + 4 * OB + 8, c41);
+    _mm256_storeu_ps(c + 5 * OB, c50); _mm256_storeu_ps(c + 5 * OB + 8, c51);
+}
+
+/* Transforms the input tile under output tile (ty, tx) into V (all cin
+ * channels).  Output pixel (0, 0) sits at input pixel (origin, origin). */
+static void
+transform_input(const float *in, int h, int w, int cin, int origin, int ty, int tx,
+                float *v, float *border)
+{
+    int y0 = origin + ty * SRGAN_WINO_OUT - 1, x0 = origin + tx * SRGAN_WINO_OUT - 1;
+    const float *src;
+    ptrdiff_t rs, cs = cin;
+    if (y0 >= 0 && x0 >= 0 && y0 + SRGAN_WINO_IN <= h && x0 + SRGAN_WINO_IN <= w) {
+        src = in + ((size_t)y0 * w + x0) * cin;
+        rs = (ptrdiff_t)w * cin;
+    } else {
+        /* The image border: copy what exists, zeros for the padding. */
+        for (int r = 0; r < SRGAN_WINO_IN; r++)
+            for (int c = 0; c < SRGAN_WINO_IN; c++) {
+                float *d = border + (r * SRGAN_WINO_IN + c) * cin;
+                int y = y0 + r, x = x0 + c;
+                if (y >= 0 && y < h && x >= 0 && x < w)
+                    memcpy(d, in + ((size_t)y * w + x) * cin, sizeof(float) * cin);
+                else
+                    memset(d, 0, sizeof(float) * cin);
+            }
+        src = border;
+        rs = (ptrdiff_t)SRGAN_WINO_IN * cin;
+    }
+    for (int c = 0; c < cin; c += 8)
+        input_transform_tile(src + c, rs, cs, v + c, (ptrdiff_t)NT * cin);
+}
+
+/* Aᵀ M A for tile (ty, tx) and output channels co..co+15, then the
+ * epilogue, written only where the tile lies inside the image. */
+static void
+transform_output(const float *m, const SrganWinogradRun *run, int ty, int tx, int co)
+{
+    const int cout = run->cout, w = run->out_w;
+    const float *residual = run->residual;
+    float *out = run->out;
+    int oy0 = ty * SRGAN_WINO_OUT, ox0 = tx * SRGAN_WINO_OUT;
+    int ny = run->out_h - oy0 < SRGAN_WINO_OUT ? run->out_h - oy0 : SRGAN_WINO_OUT;
+    int nx = w - ox0 < SRGAN_WINO_OUT ? w - ox0 : SRGAN_WINO_OUT;
+    for (int half = 0; half < OB; half += 8) {
+        const float *mh = m + half;
+        __m256 rows[4][6];
+        for (int j = 0; j < 6; j++) {
+            __m256 col[4];
+            output_transform_1d(_mm256_loadu_ps(mh + (0 * 6 + j) * NT * OB),
+                                _mm256_loadu_ps(mh + (1 * 6 + j) * NT * OB),
+                                _mm256_loadu_ps(mh + (2 * 6 + j) * NT * OB),
+                                _mm256_loadu_ps(mh + (3 * 6 + j) * NT * OB),
+                                _mm256_loadu_ps(mh + (4 * 6 + j) * NT * OB),
+                                _mm256_loadu_ps(mh + (5 * 6 + j) * NT * OB), col);
+            for (int i = 0; i < 4; i++)
+                rows[i][j] = col[i];
+        }
+        int c = co + half;
+        __m256 bias = run->bias ? _mm256_loadu_ps(run->bias + c) : _mm256_setzero_ps();
+        __m256 slope = run->slope ? _mm256_loadu_ps(run->slope + c) : _mm256_setzero_ps();
+        __m256 zero = _mm256_setzero_ps();
+        for (int i = 0; i < ny; i++) {
+            __m256 y[4];
+            output_transform_1d(rows[i][0], rows[i][1], rows[i][2],
+                                rows[i][3], rows[i][4], rows[i][5], y);
+            for (int j = 0; j < nx; j++) {
+                size_t at = ((size_t)(oy0 + i) * w + ox0 + j) * cout + c;
+                __m256 v = _mm256_add_ps(y[j], bias);
+                if (run->slope)  /* prelu(v) = max(v, 0) + slope · min(v, 0) */
+                    v = _mm256_fmadd_ps(slope, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+                if (residual)
+                    v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at));
+                _mm256_storeu_ps(out + at, v);
+            }
+        }
+    }
+}
+
+void
+srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
+{
+    const int cin = run->cin, cout = run->cout;
+    const int tiles_x = (run->out_w + SRGAN_WINO_OUT - 1) / SRGAN_WINO_OUT;
+    const int tiles_y = (run->out_h + SRGAN_WINO_OUT - 1) / SRGAN_WINO_OUT;
+    const int n_tiles = tiles_x * tiles_y;
+    float *v = run->workspace;                  /* (36, NT, cin) */
+    float *m = v + (size_t)NP * NT * cin;       /* (36, NT, 16) */
+    float *border = m + (size_t)NP * NT * OB;   /* (6, 6, cin) */
+
+    for (int first = 0; first < n_tiles; first += NT) {
+        int count = n_tiles - first < NT ? n_tiles - first : NT;
+        int rows = (count + SRGAN_WINO_ROWS - 1) / SRGAN_WINO_ROWS * SRGAN_WINO_ROWS;
+        for (int t = 0; t < count; t++) {
+            int tile = first + t;
+            transform_input(run->in, run->h, run->w, cin, run->origin, tile / tiles_x,
+                            tile % tiles_x, v + (size_t)t * cin, border);
+        }
+        /* The micro-kernel works on 6 tiles: pad the last block with zeros
+         * (their products are computed and never read). */
+        for (int t = count; t < rows; t++)
+            for (int p = 0; p < NP; p++)
+                memset(v + ((size_t)p * NT + t) * cin, 0, sizeof(float) * cin);
+
+        for (int co = 0; co < cout; co += OB) {
+            const float *u = run->packed + (size_t)co * NP * cin;
+            for (int p = 0; p < NP; p++)
+                for (int r = 0; r < rows; r += SRGAN_WINO_ROWS)
+                    gemm_6x16(v + ((size_t)p * NT + r) * cin, cin,
+                              u + (size_t)p * cin * OB, m + ((size_t)p * NT + r) * OB);
+            for (int t = 0; t < count; t++) {
+                int tile = first + t;
+                transform_output(m + (size_t)t * OB, run, tile / tiles_x, tile % tiles_x, co);
+            }
+        }
+    }
+}
+
+void
+srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
+                        int h, int w, const float *bias, const float *slope,
+                        const float *residual, float *out)
+{
+    /* Lanes 0..cout-1 of one 8-float load hold piece (a, b)'s outputs; the
+     * other lanes are the next piece's (or, at the very end, the workspace
+     * that follows the pieces) and are never stored. */
+    const int pw = w + 3 * (m - 1);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(cout), lane);
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 b = _mm256_maskload_ps(bias, keep);
+    const __m256 s = slope ? _mm256_maskload_ps(slope, keep) : zero;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            __m256 v = b;
+            for (int a = 0; a < m; a++) {
+                const float *row = pieces + ((size_t)(y + 3 * a) * pw + x) * piece_stride
+                                   + (size_t)a * m * cout;
+                for (int bb = 0; bb < m; bb++)
+                    v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride + bb * cout));
+            }
+            size_t at = ((size_t)y * w + x) * cout;
+            if (slope)
+                v = _mm256_fmadd_ps(s, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+            if (residual)
+                v = _mm256_add_ps(v, _mm256_maskload_ps(residual + at, keep));
+            _mm256_maskstore_ps(out + at, keep, v);
+        }
+}

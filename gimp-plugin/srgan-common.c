@@ -1,0 +1,286 @@
+/* srgan-common.c — the GIMP-independent half of the plug-ins: options,
+ * model choice, pixel formats, and the one render function that turns a
+ * GeglBuffer region into its SRGAN upscale (preview and result alike). */
+#include "srgan-common.h"
+#include "srgan-intl.h"
+
+#include <string.h>
+
+/* ---- Options ----------------------------------------------------------- */
+
+static const char *const choice_nicks[] = {
+    [SRGAN_MODEL_CHOICE_X4] = "x4",
+    [SRGAN_MODEL_CHOICE_X2] = "x2",
+    [SRGAN_MODEL_CHOICE_X8] = "x8",
+    [SRGAN_MODEL_CHOICE_FILE] = "file",
+};
+
+const char *
+srgan_model_choice_to_nick(SrganModelChoice choice)
+{
+    if ((unsigned) choice >= G_N_ELEMENTS(choice_nicks))
+        return NULL;
+    return choice_nicks[choice];
+}
+
+gboolean
+srgan_model_choice_from_nick(const char *nick, SrganModelChoice *choice)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(choice_nicks); i++) {
+        if (g_strcmp0(nick, choice_nicks[i]) == 0) {
+            *choice = (SrganModelChoice) i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void
+srgan_plugin_options_clear(SrganPluginOptions *options)
+{
+    g_clear_pointer(&options->model_file, g_free);
+}
+
+gboolean
+srgan_plugin_options_validate(const SrganPluginOptions *options, GError **error)
+{
+    if (options->tile_size != 0 &&
+        (options->tile_size < 16 || options->tile_size > SRGAN_PLUGIN_TILE_MAX)) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    _("Tile size %d is out of range: use 0 (automatic) or 16 to %d."),
+                    options->tile_size, SRGAN_PLUGIN_TILE_MAX);
+        return FALSE;
+    }
+    if (options->threads < 0 || options->threads > SRGAN_PLUGIN_THREADS_MAX) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    _("Thread count %d is out of range: use 0 (automatic) or 1 to %d."),
+                    options->threads, SRGAN_PLUGIN_THREADS_MAX);
+        return FALSE;
+    }
+    if (options->model == SRGAN_MODEL_CHOICE_FILE &&
+        (options->model_file == NULL || options->model_file[0] == '\0')) {
+        g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                            _("No model file was chosen."));
+        return FALSE;
+    }
+    if (srgan_model_choice_to_nick(options->model) == NULL) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    _("Unknown model choice %d."), (int) options->model);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+srgan_plugin_model_path(const SrganPluginOptions *options)
+{
+    switch (options->model) {
+    case SRGAN_MODEL_CHOICE_X2:
+        return srgan_installed_model_path(2);
+    case SRGAN_MODEL_CHOICE_X8:
+        return srgan_installed_model_path(8);
+    case SRGAN_MODEL_CHOICE_FILE:
+        return g_strdup(options->model_file);
+    case SRGAN_MODEL_CHOICE_X4:
+    default:
+        return srgan_default_model_path();
+    }
+}
+
+SrganModel *
+srgan_plugin_load_model(const SrganPluginOptions *options, GError **error)
+{
+    g_autofree char *path = srgan_plugin_model_path(options);
+    g_autoptr(GError) local = NULL;
+    SrganModel *model = srgan_model_load(path, &local);
+
+    if (model == NULL) {
+        g_set_error(error, local->domain, local->code,
+                    _("Could not use the model file “%s”: %s"),
+                    path, local->message);
+    }
+    return model;
+}
+
+int
+srgan_plugin_default_scale(void)
+{
+    SrganPluginOptions options = { .model = SRGAN_MODEL_CHOICE_X4 };
+    g_autoptr(SrganModel) model = srgan_plugin_load_model(&options, NULL);
+
+    return model ? srgan_model_get_scale(model) : 4;
+}
+
+const char *
+srgan_plugin_menu_label_msgid(int scale)
+{
+    /* One literal per scale so that each is a msgid of its own. */
+    switch (scale) {
+    case 2: return N_("_SRGAN 2x…");
+    case 8: return N_("_SRGAN 8x…");
+    default: return N_("_SRGAN 4x…");
+    }
+}
+
+const char *
+srgan_model_choice_label(SrganModelChoice choice)
+{
+    switch (choice) {
+    case SRGAN_MODEL_CHOICE_X2: return _("SRGAN 2× (installed)");
+    case SRGAN_MODEL_CHOICE_X8: return _("SRGAN 8× (installed)");
+    case SRGAN_MODEL_CHOICE_FILE: return _("Model file…");
+    case SRGAN_MODEL_CHOICE_X4:
+    default: return _("SRGAN 4× (installed, default)");
+    }
+}
+
+/* ---- Formats ----------------------------------------------------------- */
+
+SrganPixels
+srgan_plugin_pixels_for_format(const Babl *format)
+{
+    /* Grey formats have one colour component, RGB three; indexed images are
+     * refused by the GIMP side before they get here. */
+    int components = babl_format_get_n_components(format);
+    gboolean alpha = babl_format_has_alpha(format);
+
+    if (components - (alpha ? 1 : 0) == 1)
+        return alpha ? SRGAN_PIXELS_YA : SRGAN_PIXELS_Y;
+    return alpha ? SRGAN_PIXELS_RGBA : SRGAN_PIXELS_RGB;
+}
+
+const Babl *
+srgan_plugin_float_format(SrganPixels pixels, const Babl *space_of)
+{
+    /* Perceptual (gamma-encoded) values: the generator was trained on
+     * ordinary sRGB-encoded photos, not on linear light. */
+    static const char *const names[] = {
+        [SRGAN_PIXELS_RGB] = "R'G'B' float",
+        [SRGAN_PIXELS_RGBA] = "R'G'B'A float",
+        [SRGAN_PIXELS_Y] = "Y' float",
+        [SRGAN_PIXELS_YA] = "Y'A float",
+    };
+    return babl_format_with_space(names[pixels], space_of);
+}
+
+/* ---- Rendering --------------------------------------------------------- */
+
+/* What the read/write callbacks need: the core sees `src`'s extent as its
+ * whole image, with (0,0) at the extent's corner. */
+typedef struct {
+    GeglBuffer *src;
+    GeglRectangle src_extent;
+    GeglBuffer *dst;
+    const Babl *float_format;
+    int scale;
+} RenderJob;
+
+static gboolean
+read_rect(gpointer user_data, int x, int y, int width, int height,
+          float *buf, GError **error)
+{
+    RenderJob *job = user_data;
+    GeglRectangle rect = { job->src_extent.x + x, job->src_extent.y + y,
+                           width, height };
+    (void) error;
+
+    gegl_buffer_get(job->src, &rect, 1.0, job->float_format, buf,
+                    GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+    return TRUE;
+}
+
+static gboolean
+write_rect(gpointer user_data, int x, int y, int width, int height,
+           const float *buf, GError **error)
+{
+    RenderJob *job = user_data;
+    GeglRectangle rect = { job->src_extent.x * job->scale + x,
+                           job->src_extent.y * job->scale + y,
+                           width, height };
+    (void) error;
+
+    gegl_buffer_set(job->dst, &rect, 0, job->float_format, buf,
+                    GEGL_AUTO_ROWSTRIDE);
+    return TRUE;
+}
+
+gboolean
+srgan_plugin_render(SrganModel *model, GeglBuffer *src,
+                    const GeglRectangle *region, GeglBuffer *dst,
+                    const SrganPluginOptions *options,
+                    SrganProgressFunc progress, gpointer progress_data,
+                    GCancellable *cancellable, GError **error)
+{
+    const Babl *src_format = gegl_buffer_get_format(src);
+    SrganPixels pixels = srgan_plugin_pixels_for_format(src_format);
+    RenderJob job = {
+        .src = src,
+        .src_extent = *gegl_buffer_get_extent(src),
+        .dst = dst,
+        .float_format = srgan_plugin_float_format(pixels, src_format),
+        .scale = srgan_model_get_scale(model),
+    };
+    GeglRectangle inside;
+
+    if (!srgan_plugin_options_validate(options, error))
+        return FALSE;
+    if (!gegl_rectangle_intersect(&inside, region, &job.src_extent) ||
+        !gegl_rectangle_equal(&inside, region)) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    _("The region %d,%d %d×%d lies outside the source."),
+                    region->x, region->y, region->width, region->height);
+        return FALSE;
+    }
+
+    SrganParams params = srgan_params_default();
+    params.tile_size = options->tile_size;
+    params.threads = options->threads;
+    params.region_x = region->x - job.src_extent.x;
+    params.region_y = region->y - job.src_extent.y;
+    params.region_width = region->width;
+    params.region_height = region->height;
+    params.progress = progress;
+    params.progress_data = progress_data;
+    params.cancellable = cancellable;
+
+    return srgan_upscale(model, job.src_extent.width, job.src_extent.height,
+                         pixels, read_rect, write_rect, &job, &params, error);
+}
+
+GeglBuffer *
+srgan_plugin_copy_to_memory(GeglBuffer *drawable_buffer,
+                            const GeglRectangle *rect)
+{
+    GeglBuffer *copy = gegl_buffer_new(rect,
+                                       gegl_buffer_get_format(drawable_buffer));
+
+    gegl_buffer_copy(drawable_buffer, rect, GEGL_ABYSS_NONE, copy, rect);
+    return copy;
+}
+
+GeglRectangle
+srgan_plugin_region_with_halo(SrganModel *model, const GeglRectangle *region,
+                              const GeglRectangle *bounds)
+{
+    int halo = srgan_model_get_halo(model);
+    GeglRectangle grown = { region->x - halo, region->y - halo,
+                            region->width + 2 * halo,
+                            region->height + 2 * halo };
+    GeglRectangle clamped;
+
+    gegl_rectangle_intersect(&clamped, &grown, bounds);
+    return clamped;
+}
+
+char *
+srgan_plugin_locale_dir(const char *progname)
+{
+    if (progname != NULL) {
+        g_autofree char *dir = g_path_get_dirname(progname);
+        g_autofree char *beside = g_build_filename(dir, "locale", NULL);
+
+        if (g_file_test(beside, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&beside);
+    }
+    return g_strdup(SRGAN_LOCALEDIR);
+}

@@ -1,0 +1,120 @@
+/* srgan-common.h — everything the GIMP 3.0 and GIMP 2.10 plug-ins share.
+ *
+ * Nothing here includes libgimp: this is the part of the plug-in that talks
+ * to libsrgan and GEGL only, so both plug-ins upscale pixels the same way.
+ * The GIMP-specific files (srgan-gimp3.c, srgan-gimp2.c) own arguments,
+ * dialogs, undo, resizing and progress; they call srgan_plugin_render() for
+ * both the preview and the final result, so the two cannot drift apart.
+ */
+#ifndef SRGAN_COMMON_H
+#define SRGAN_COMMON_H
+
+#include <glib.h>
+#include <gegl.h>
+#include <srgan.h>
+
+G_BEGIN_DECLS
+
+#define SRGAN_PLUGIN_PROC    "plug-in-srgan"
+#define SRGAN_PLUGIN_BINARY  "srgan"
+#define SRGAN_PLUGIN_ROLE    "srgan"
+#define SRGAN_PLUGIN_MENU    "<Image>/Filters/Enhance"
+
+/* Limits of the user-visible options (also the PDB argument ranges). */
+#define SRGAN_PLUGIN_TILE_MIN      0     /* 0 = let the core choose */
+#define SRGAN_PLUGIN_TILE_MAX      2048
+#define SRGAN_PLUGIN_THREADS_MAX   256   /* 0 = one per CPU core */
+
+/* Side, in output pixels, of the preview's result square. */
+#define SRGAN_PLUGIN_PREVIEW_SIDE  256
+
+/* Which model a run uses.  The shipped weights are picked by scale; FILE
+ * means the path in SrganPluginOptions.model_file. */
+typedef enum {
+    SRGAN_MODEL_CHOICE_X4,
+    SRGAN_MODEL_CHOICE_X2,
+    SRGAN_MODEL_CHOICE_X8,
+    SRGAN_MODEL_CHOICE_FILE,
+} SrganModelChoice;
+
+/* The nicks used by the GIMP 3 choice argument and accepted by the
+ * GIMP 2.10 "model" string argument.  Returns NULL for an unknown value. */
+const char *srgan_model_choice_to_nick(SrganModelChoice choice);
+gboolean srgan_model_choice_from_nick(const char *nick, SrganModelChoice *choice);
+
+typedef struct {
+    SrganModelChoice model;
+    char *model_file;   /* used when model == FILE; owned */
+    int tile_size;      /* 0 = automatic, else 16…SRGAN_PLUGIN_TILE_MAX */
+    int threads;        /* 0 = automatic, else 1…SRGAN_PLUGIN_THREADS_MAX */
+} SrganPluginOptions;
+
+void srgan_plugin_options_clear(SrganPluginOptions *options);
+
+/* Checks ranges and that a FILE choice names a file; a clear, translated
+ * message in `error` otherwise. */
+gboolean srgan_plugin_options_validate(const SrganPluginOptions *options,
+                                       GError **error);
+
+/* The path a choice resolves to (x4 honours $SRGAN_MODEL like the core's
+ * default).  Free with g_free(). */
+char *srgan_plugin_model_path(const SrganPluginOptions *options);
+
+/* Loads the model the options name, with a message that says which file
+ * could not be used and why. */
+SrganModel *srgan_plugin_load_model(const SrganPluginOptions *options,
+                                    GError **error);
+
+/* Scale of the default (4×) model if it can be read, else 4: the menu
+ * label follows it. */
+int srgan_plugin_default_scale(void);
+
+/* The menu label for a model scale, untranslated (a msgid: GIMP 2.10
+ * translates it in the core with our domain, GIMP 3 plug-ins call _()). */
+const char *srgan_plugin_menu_label_msgid(int scale);
+
+/* Translated label of a model choice, for combo boxes. */
+const char *srgan_model_choice_label(SrganModelChoice choice);
+
+/* The float layout and babl format the generator is fed for a buffer of
+ * `format`: perceptual (R'G'B' / Y') floats, alpha kept when present,
+ * in the buffer's own colour space. */
+SrganPixels srgan_plugin_pixels_for_format(const Babl *format);
+const Babl *srgan_plugin_float_format(SrganPixels pixels, const Babl *space_of);
+
+/* Upscales `region` (source coordinates of `src`) through the model and
+ * writes the result into `dst` at region × scale (output coordinates:
+ * `dst` must cover them).  `src` must be safe to read from another thread
+ * (an in-memory buffer, not a GIMP drawable's tile-backed buffer): the core
+ * reads it from its worker threads.  The source pixels around the region
+ * that influence it (the model's halo) are read too, so a small region
+ * gives exactly the pixels the whole image would have there.
+ * Used for the dialog preview and for the final result alike. */
+gboolean srgan_plugin_render(SrganModel *model,
+                             GeglBuffer *src,
+                             const GeglRectangle *region,
+                             GeglBuffer *dst,
+                             const SrganPluginOptions *options,
+                             SrganProgressFunc progress,
+                             gpointer progress_data,
+                             GCancellable *cancellable,
+                             GError **error);
+
+/* An in-memory copy of `rect` of `drawable_buffer` (same format), safe to
+ * hand to srgan_plugin_render() on any thread. */
+GeglBuffer *srgan_plugin_copy_to_memory(GeglBuffer *drawable_buffer,
+                                        const GeglRectangle *rect);
+
+/* The part of the source the core reads for `region`: the region grown by
+ * the model's halo, clamped to `bounds`. */
+GeglRectangle srgan_plugin_region_with_halo(SrganModel *model,
+                                            const GeglRectangle *region,
+                                            const GeglRectangle *bounds);
+
+/* Where the plug-in's message catalogs are: a "locale" folder beside the
+ * plug-in binary (user installs), else the compiled-in locale directory. */
+char *srgan_plugin_locale_dir(const char *progname);
+
+G_END_DECLS
+
+#endif /* SRGAN_COMMON_H */

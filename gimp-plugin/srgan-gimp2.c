@@ -1,0 +1,424 @@
+/* srgan-gimp2.c — Filters → Enhance → SRGAN 4x… for GIMP 2.10 (libgimp-2.0).
+ *
+ * The GIMP 2.10 half of the plug-in: PDB registration with positional
+ * arguments, last values through gimp_get_data/gimp_set_data, the dialog
+ * (GTK 2), and the commit into the image.  Pixels are upscaled by
+ * srgan-common.c, exactly as in the GIMP 3 plug-in.
+ *
+ * The upscale is computed into a new buffer first; the image is touched only
+ * after it succeeded, inside one undo group: the image is scaled with GIMP's
+ * cubic interpolation (canvas, other layers, masks, channels and paths stay
+ * aligned), then the chosen layer's pixels are replaced by the SRGAN result
+ * through its shadow buffer.  A cancel (GIMP kills the plug-in) or an error
+ * before that point leaves the image exactly as it was.
+ */
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+#include <locale.h>
+#include <string.h>
+
+#include "srgan-common.h"
+#include "srgan-intl.h"
+#include "srgan-preview.h"
+
+/* What gimp_set_data() keeps between runs (plain data, fixed size). */
+typedef struct {
+    gint32 model;
+    gint32 tile_size;
+    gint32 threads;
+    gchar model_file[4096];
+} SavedOptions;
+
+static void query(void);
+static void run(const gchar *name, gint nparams, const GimpParam *param,
+                gint *nreturn_vals, GimpParam **return_vals);
+
+const GimpPlugInInfo PLUG_IN_INFO = { NULL, NULL, query, run };
+
+MAIN()
+
+static void
+setup_i18n(void)
+{
+    g_autofree char *dir = srgan_plugin_locale_dir(gimp_get_progname());
+
+    bindtextdomain(GETTEXT_PACKAGE, dir);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+}
+
+static void
+query(void)
+{
+    static const GimpParamDef args[] = {
+        { GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
+        { GIMP_PDB_IMAGE, "image", "Input image" },
+        { GIMP_PDB_DRAWABLE, "drawable", "The layer to upscale with SRGAN (other layers are scaled with cubic interpolation)" },
+        { GIMP_PDB_STRING, "model", "\"x4\" (default; also \"\"), \"x2\", \"x8\" for the installed weights, or the path of a .safetensors model" },
+        { GIMP_PDB_INT32, "tile-size", "Low-resolution pixels per tile side, 16-2048; 0 = automatic" },
+        { GIMP_PDB_INT32, "threads", "Worker threads, 1-256; 0 = one per CPU core" },
+    };
+    g_autofree char *dir = srgan_plugin_locale_dir(gimp_get_progname());
+
+    gimp_plugin_domain_register(GETTEXT_PACKAGE, dir);
+    gimp_install_procedure(SRGAN_PLUGIN_PROC,
+                           N_("Upscale the image with the SRGAN super-resolution network"),
+                           "Upscales the whole image by the model's scale (4x by default). "
+                           "The chosen layer goes through SRGAN (Ledig et al., CVPR 2017); "
+                           "the canvas and the other layers are scaled with cubic interpolation. "
+                           "One undo step.",
+                           "srgan authors", "srgan authors", "2026",
+                           srgan_plugin_menu_label_msgid(srgan_plugin_default_scale()),
+                           "RGB*, GRAY*",
+                           GIMP_PLUGIN, G_N_ELEMENTS(args), 0, args, NULL);
+    gimp_plugin_menu_register(SRGAN_PLUGIN_PROC, SRGAN_PLUGIN_MENU);
+}
+
+/* ---- Options <-> PDB / saved data -------------------------------------- */
+
+static void
+options_from_saved(SrganPluginOptions *options, const SavedOptions *saved)
+{
+    options->model = (SrganModelChoice) saved->model;
+    options->tile_size = saved->tile_size;
+    options->threads = saved->threads;
+    g_free(options->model_file);
+    options->model_file = saved->model_file[0] ? g_strndup(saved->model_file, sizeof saved->model_file)
+                                               : NULL;
+}
+
+static void
+options_to_saved(const SrganPluginOptions *options, SavedOptions *saved)
+{
+    memset(saved, 0, sizeof *saved);
+    saved->model = options->model;
+    saved->tile_size = options->tile_size;
+    saved->threads = options->threads;
+    if (options->model_file != NULL)
+        g_strlcpy(saved->model_file, options->model_file, sizeof saved->model_file);
+}
+
+/* The "model" argument: a choice nick, "" for the default, or a path. */
+static void
+options_set_model_arg(SrganPluginOptions *options, const char *arg)
+{
+    SrganModelChoice choice;
+
+    g_clear_pointer(&options->model_file, g_free);
+    if (arg == NULL || arg[0] == '\0')
+        options->model = SRGAN_MODEL_CHOICE_X4;
+    else if (srgan_model_choice_from_nick(arg, &choice) &&
+             choice != SRGAN_MODEL_CHOICE_FILE)
+        options->model = choice;
+    else {
+        options->model = SRGAN_MODEL_CHOICE_FILE;
+        options->model_file = g_strdup(arg);
+    }
+}
+
+/* ---- Dialog ------------------------------------------------------------ */
+
+typedef struct {
+    SrganPluginOptions *options;
+    SrganPreview *preview;
+    GtkWidget *file_button;
+} DialogState;
+
+static void
+on_model_changed(GtkWidget *combo, DialogState *state)
+{
+    gint value;
+
+    if (gimp_int_combo_box_get_active(GIMP_INT_COMBO_BOX(combo), &value)) {
+        state->options->model = (SrganModelChoice) value;
+        gtk_widget_set_sensitive(state->file_button, value == SRGAN_MODEL_CHOICE_FILE);
+        srgan_preview_update(state->preview);
+    }
+}
+
+static void
+on_file_set(GtkFileChooserButton *button, DialogState *state)
+{
+    g_free(state->options->model_file);
+    state->options->model_file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(button));
+    srgan_preview_update(state->preview);
+}
+
+static void
+on_int_changed(GtkSpinButton *spin, DialogState *state)
+{
+    int *target = g_object_get_data(G_OBJECT(spin), "srgan-target");
+
+    *target = gtk_spin_button_get_value_as_int(spin);
+    srgan_preview_update(state->preview);
+}
+
+static GtkWidget *
+int_spin(int *target, int max, DialogState *state)
+{
+    GtkWidget *spin = gtk_spin_button_new_with_range(0, max, 1);
+
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), *target);
+    g_object_set_data(G_OBJECT(spin), "srgan-target", target);
+    g_signal_connect(spin, "value-changed", G_CALLBACK(on_int_changed), state);
+    return spin;
+}
+
+static gboolean
+show_dialog(gint32 drawable_id, SrganPluginOptions *options)
+{
+    DialogState state = { .options = options };
+
+    gimp_ui_init(SRGAN_PLUGIN_BINARY, FALSE);
+
+    GtkWidget *dialog = gimp_dialog_new(_("SRGAN super-resolution"), SRGAN_PLUGIN_ROLE,
+                                        NULL, 0, gimp_standard_help_func, SRGAN_PLUGIN_PROC,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                        _("_OK"), GTK_RESPONSE_OK,
+                                        NULL);
+    gtk_dialog_set_alternative_button_order(GTK_DIALOG(dialog), GTK_RESPONSE_OK,
+                                            GTK_RESPONSE_CANCEL, -1);
+    gimp_window_set_transient(GTK_WINDOW(dialog));
+
+    GtkWidget *main_vbox = gtk_vbox_new(FALSE, 12);
+    gtk_container_set_border_width(GTK_CONTAINER(main_vbox), 12);
+    gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))),
+                       main_vbox, TRUE, TRUE, 0);
+
+    /* Original (pannable) | SRGAN result at 100%. */
+    GtkWidget *hbox = gtk_hbox_new(FALSE, 12);
+    gtk_box_pack_start(GTK_BOX(main_vbox), hbox, TRUE, TRUE, 0);
+
+    GtkWidget *source = gimp_drawable_preview_new_from_drawable_id(drawable_id);
+    GtkWidget *source_frame = gimp_frame_new(_("Original — drag to choose the region"));
+    gtk_container_add(GTK_CONTAINER(source_frame), source);
+    gtk_box_pack_start(GTK_BOX(hbox), source_frame, TRUE, TRUE, 0);
+
+    GtkWidget *result_vbox = gtk_vbox_new(FALSE, 6);
+    GtkWidget *result_frame = gimp_frame_new(_("SRGAN result at 100%"));
+    GtkWidget *area = gimp_preview_area_new();
+    gtk_container_add(GTK_CONTAINER(result_frame), result_vbox);
+    gtk_box_pack_start(GTK_BOX(result_vbox), area, FALSE, FALSE, 0);
+    GtkWidget *toggle = gtk_check_button_new_with_mnemonic(
+        _("Show the _original, enlarged without interpolation"));
+    gtk_box_pack_start(GTK_BOX(result_vbox), toggle, FALSE, FALSE, 0);
+    GtkWidget *status = gtk_label_new("");
+    gtk_label_set_line_wrap(GTK_LABEL(status), TRUE);
+    gtk_widget_set_size_request(status, SRGAN_PLUGIN_PREVIEW_SIDE, -1);
+    gtk_box_pack_start(GTK_BOX(result_vbox), status, FALSE, FALSE, 0);
+    gtk_box_pack_start(GTK_BOX(hbox), result_frame, FALSE, FALSE, 0);
+
+    /* Options. */
+    GtkWidget *table = gtk_table_new(4, 2, FALSE);
+    gtk_table_set_col_spacings(GTK_TABLE(table), 6);
+    gtk_table_set_row_spacings(GTK_TABLE(table), 6);
+    gtk_box_pack_start(GTK_BOX(main_vbox), table, FALSE, FALSE, 0);
+
+    GtkWidget *combo = gimp_int_combo_box_new(
+        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X4), SRGAN_MODEL_CHOICE_X4,
+        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X2), SRGAN_MODEL_CHOICE_X2,
+        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X8), SRGAN_MODEL_CHOICE_X8,
+        srgan_model_choice_label(SRGAN_MODEL_CHOICE_FILE), SRGAN_MODEL_CHOICE_FILE,
+        NULL);
+    gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), options->model);
+    gimp_table_attach_aligned(GTK_TABLE(table), 0, 0, _("_Model:"), 0.0, 0.5,
+                              combo, 1, FALSE);
+
+    state.file_button = gtk_file_chooser_button_new(_("Choose an SRGAN model file"),
+                                                    GTK_FILE_CHOOSER_ACTION_OPEN);
+    GtkFileFilter *filter = gtk_file_filter_new();
+    gtk_file_filter_set_name(filter, _("SRGAN models (*.safetensors)"));
+    gtk_file_filter_add_pattern(filter, "*.safetensors");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(state.file_button), filter);
+    if (options->model_file != NULL)
+        gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(state.file_button), options->model_file);
+    gtk_widget_set_sensitive(state.file_button, options->model == SRGAN_MODEL_CHOICE_FILE);
+    gimp_table_attach_aligned(GTK_TABLE(table), 0, 1, _("Model _file:"), 0.0, 0.5,
+                              state.file_button, 1, FALSE);
+
+    GtkWidget *tile_spin = int_spin(&options->tile_size, SRGAN_PLUGIN_TILE_MAX, &state);
+    gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, _("_Tile size (0 = automatic):"),
+                              0.0, 0.5, tile_spin, 1, TRUE);
+    GtkWidget *threads_spin = int_spin(&options->threads, SRGAN_PLUGIN_THREADS_MAX, &state);
+    gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, _("T_hreads (0 = all cores):"),
+                              0.0, 0.5, threads_spin, 1, TRUE);
+
+    GeglBuffer *buffer = gimp_drawable_get_buffer(drawable_id);
+    state.preview = srgan_preview_new(GIMP_PREVIEW(source), area,
+                                      GTK_TOGGLE_BUTTON(toggle), GTK_LABEL(status),
+                                      buffer, options);
+    g_object_unref(buffer);
+
+    /* Connected after the preview exists: the handlers update it. */
+    g_signal_connect(combo, "changed", G_CALLBACK(on_model_changed), &state);
+    g_signal_connect(state.file_button, "file-set", G_CALLBACK(on_file_set), &state);
+
+    gtk_widget_show_all(dialog);
+    srgan_preview_update(state.preview);
+
+    gboolean ok = (gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK);
+
+    srgan_preview_free(state.preview);
+    gtk_widget_destroy(dialog);
+    return ok;
+}
+
+/* ---- The upscale ------------------------------------------------------- */
+
+static gboolean
+on_progress(gpointer user_data, double fraction)
+{
+    (void) user_data;
+    gimp_progress_update(fraction);
+    return TRUE;   /* a cancel in GIMP kills the plug-in: nothing to undo */
+}
+
+static gboolean
+upscale(gint32 image_id, gint32 drawable_id, const SrganPluginOptions *options,
+        GError **error)
+{
+    if (gimp_image_base_type(image_id) == GIMP_INDEXED) {
+        g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                            _("SRGAN works on RGB and grayscale images. Convert this "
+                              "indexed image with Image → Mode → RGB first."));
+        return FALSE;
+    }
+    if (!gimp_item_is_layer(drawable_id) || gimp_item_is_group(drawable_id)) {
+        g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                            _("SRGAN upscales a layer: select a layer (not a layer "
+                              "group, a mask or a channel)."));
+        return FALSE;
+    }
+    if (!srgan_plugin_options_validate(options, error))
+        return FALSE;
+
+    g_autoptr(SrganModel) model = srgan_plugin_load_model(options, error);
+    if (model == NULL)
+        return FALSE;
+
+    int scale = srgan_model_get_scale(model);
+    int image_w = gimp_image_width(image_id), image_h = gimp_image_height(image_id);
+    int w = gimp_drawable_width(drawable_id), h = gimp_drawable_height(drawable_id);
+
+    if ((gint64) image_w * scale > GIMP_MAX_IMAGE_SIZE ||
+        (gint64) image_h * scale > GIMP_MAX_IMAGE_SIZE ||
+        (gint64) w * scale > GIMP_MAX_IMAGE_SIZE ||
+        (gint64) h * scale > GIMP_MAX_IMAGE_SIZE) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_TOO_LARGE,
+                    _("The result would be larger than GIMP's limit of %d pixels per side."),
+                    GIMP_MAX_IMAGE_SIZE);
+        return FALSE;
+    }
+
+    gimp_progress_init(_("SRGAN super-resolution"));
+
+    /* Compute into a new buffer; the image is not touched yet. */
+    GeglRectangle extent = { 0, 0, w, h };
+    GeglRectangle out_extent = { 0, 0, w * scale, h * scale };
+    GeglBuffer *layer_buffer = gimp_drawable_get_buffer(drawable_id);
+    g_autoptr(GeglBuffer) src = srgan_plugin_copy_to_memory(layer_buffer, &extent);
+    g_autoptr(GeglBuffer) dst = gegl_buffer_new(&out_extent,
+                                                gegl_buffer_get_format(layer_buffer));
+    g_object_unref(layer_buffer);
+
+    if (!srgan_plugin_render(model, src, &extent, dst, options,
+                             on_progress, NULL, NULL, error))
+        return FALSE;
+
+    /* Commit: one undo group. */
+    gimp_image_undo_group_start(image_id);
+    gimp_context_push();
+    gimp_context_set_interpolation(GIMP_INTERPOLATION_CUBIC);
+    gboolean scaled = gimp_image_scale(image_id, image_w * scale, image_h * scale);
+    gimp_context_pop();
+
+    gboolean ok = scaled &&
+                  gimp_drawable_width(drawable_id) == w * scale &&
+                  gimp_drawable_height(drawable_id) == h * scale;
+    if (ok) {
+        GeglBuffer *shadow = gimp_drawable_get_shadow_buffer(drawable_id);
+        gegl_buffer_copy(dst, NULL, GEGL_ABYSS_NONE, shadow, NULL);
+        gegl_buffer_flush(shadow);
+        g_object_unref(shadow);
+        gimp_drawable_merge_shadow(drawable_id, TRUE);
+        gimp_drawable_update(drawable_id, 0, 0, w * scale, h * scale);
+    }
+    gimp_image_undo_group_end(image_id);
+    gimp_progress_update(1.0);
+
+    if (!ok) {
+        g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
+                            _("GIMP could not scale the image; use Edit → Undo to "
+                              "restore it."));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+run(const gchar *name, gint nparams, const GimpParam *param,
+    gint *nreturn_vals, GimpParam **return_vals)
+{
+    static GimpParam values[2];
+    static char *message;
+    GimpRunMode run_mode = param[0].data.d_int32;
+    SrganPluginOptions options = { .model = SRGAN_MODEL_CHOICE_X4 };
+    SavedOptions saved;
+    g_autoptr(GError) error = NULL;
+    GimpPDBStatusType status = GIMP_PDB_SUCCESS;
+    (void) name;
+
+    setlocale(LC_ALL, "");
+    setup_i18n();
+    gegl_init(NULL, NULL);
+
+    *nreturn_vals = 1;
+    *return_vals = values;
+    values[0].type = GIMP_PDB_STATUS;
+
+    gint32 image_id = param[1].data.d_image;
+    gint32 drawable_id = param[2].data.d_drawable;
+
+    switch (run_mode) {
+    case GIMP_RUN_INTERACTIVE:
+        if (gimp_get_data(SRGAN_PLUGIN_PROC, &saved))
+            options_from_saved(&options, &saved);
+        if (!show_dialog(drawable_id, &options))
+            status = GIMP_PDB_CANCEL;
+        break;
+    case GIMP_RUN_NONINTERACTIVE:
+        if (nparams < 3) {
+            status = GIMP_PDB_CALLING_ERROR;
+            break;
+        }
+        options_set_model_arg(&options, nparams > 3 ? param[3].data.d_string : NULL);
+        options.tile_size = nparams > 4 ? param[4].data.d_int32 : 0;
+        options.threads = nparams > 5 ? param[5].data.d_int32 : 0;
+        break;
+    case GIMP_RUN_WITH_LAST_VALS:
+        if (gimp_get_data(SRGAN_PLUGIN_PROC, &saved))
+            options_from_saved(&options, &saved);
+        break;
+    default:
+        status = GIMP_PDB_CALLING_ERROR;
+    }
+
+    if (status == GIMP_PDB_SUCCESS) {
+        if (upscale(image_id, drawable_id, &options, &error)) {
+            if (run_mode != GIMP_RUN_NONINTERACTIVE)
+                gimp_displays_flush();
+            if (run_mode == GIMP_RUN_INTERACTIVE) {
+                options_to_saved(&options, &saved);
+                gimp_set_data(SRGAN_PLUGIN_PROC, &saved, sizeof saved);
+            }
+        } else {
+            status = GIMP_PDB_EXECUTION_ERROR;
+            g_free(message);
+            message = g_strdup(error->message);
+            *nreturn_vals = 2;
+            values[1].type = GIMP_PDB_STRING;
+            values[1].data.d_string = message;
+        }
+    }
+    values[0].data.d_status = status;
+    srgan_plugin_options_clear(&options);
+}

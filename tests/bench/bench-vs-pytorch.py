@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Benchmark: srgan's C engine against PyTorch on the same network, weights
+and input, interleaved in one run (issue 5).
+
+  tests/bench/bench-vs-pytorch.py --engine BUILD/tests/bench/srgan-bench-one
+        [--sizes 128,256] [--threads 1,2] [--rounds 3] [--reps 2]
+        [--models random16,shipped] [--markdown]
+
+For each model — "random16": the paper's 16-block 64-channel SRResNet 4×
+with random weights, written to the srgan format so both engines load the
+same numbers; "shipped": weights/srgan-x4.safetensors — and each input size
+it first checks that our output equals PyTorch's within 1e-4 (max absolute
+difference over the [0,1] output), then times both engines: each
+measurement is a fresh process (one warm-up, --reps timed runs) so that its
+peak RSS is its own, and the two engines alternate, --rounds times, so that
+a busy neighbour slows both alike.  It prints the median seconds, the
+ratio PyTorch / ours, the effective GFLOP/s (2 × convolution multiply-adds
+/ median) and the peak RSS.  Exit status 1 when an output differs by more
+than 1e-4 or a run fails.
+
+Developer tool: PyTorch runs from /usr/bin/python3 (Debian's python3-torch).
+The input is a crop of a committed test photo (tests/data/photos).
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import srresnet_torch  # noqa: E402
+
+TOLERANCE = 1e-4
+PHOTO = os.path.join(ROOT, "tests", "data", "photos", "coffee.png")
+
+
+def run(cmd):
+    """Runs one measurement process: ([seconds...], peak RSS in MB)."""
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{res.stderr}")
+    times, rss = [], None
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "seconds":
+            times.append(float(value))
+        elif key == "peak_rss_kb":
+            rss = int(value) / 1024
+    return times, rss
+
+
+def make_input(path, size):
+    """A size×size crop of a test photo, as raw float32 RGB in [0,1]."""
+    img = Image.open(PHOTO).convert("RGB")
+    w, h = img.size
+    side = min(w, h)
+    img = img.crop(((w - side) // 2, (h - side) // 2, (w + side) // 2, (h + side) // 2))
+    img = img.resize((size, size), Image.BICUBIC)
+    (np.asarray(img, dtype=np.float32) / 255.0).tofile(path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engine", required=True, help="path to the srgan-bench-one program")
+    ap.add_argument("--sizes", default="128,256")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--models", default="random16,shipped")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    threads = [int(t) for t in args.threads.split(",")]
+    torch_one = [sys.executable, os.path.join(HERE, "torch-bench-one.py")]
+    ours_one = [os.path.abspath(args.engine)]
+
+    tmp = tempfile.mkdtemp(prefix="srgan-bench-")
+    models = {}
+    for name in args.models.split(","):
+        if name == "random16":
+            path = os.path.join(tmp, "random16.safetensors")
+            srresnet_torch.random_model(path, blocks=16, channels=64, scale=4, seed=5)
+        elif name == "shipped":
+            path = os.path.join(ROOT, "weights", "srgan-x4.safetensors")
+        else:
+            path = name
+        meta, _ = srresnet_torch.read_safetensors(path)
+        models[name] = (path, meta)
+
+    failures = 0
+    rows = []
+    for name, (path, meta) in models.items():
+        scale = int(meta["scale"])
+        macs = srresnet_torch.macs_per_pixel(meta)
+        for size in sizes:
+            inp = os.path.join(tmp, f"in{size}.f32")
+            if not os.path.exists(inp):
+                make_input(inp, size)
+            # Same output?  (largest thread count: the tiles are cut as in the timing)
+            out_ours, out_torch = os.path.join(tmp, "ours.f32"), os.path.join(tmp, "torch.f32")
+            common = [path, inp, str(size), str(size), str(max(threads)), "1"]
+            run(ours_one + common + [out_ours])
+            run(torch_one + common + [out_torch])
+            a = np.fromfile(out_ours, dtype=np.float32)
+            b = np.fromfile(out_torch, dtype=np.float32)
+            diff = float(np.abs(a - b).max()) if a.size == b.size == 3 * (size * scale) ** 2 else float("inf")
+            ok = diff <= TOLERANCE
+            failures += not ok
+            print(f"# {name} {size}²: max |ours - PyTorch| = {diff:.3g} "
+                  f"({'within' if ok else 'ABOVE'} {TOLERANCE:g})", flush=True)
+            for th in threads:
+                t = {"ours": [], "pytorch": []}
+                rss = {"ours": 0.0, "pytorch": 0.0}
+                common = [path, inp, str(size), str(size), str(th), str(args.reps)]
+                for rnd in range(args.rounds):
+                    # Alternate which engine goes first, so neither always
+                    # follows the other's cache and frequency state.
+                    order = ["ours", "pytorch"] if rnd % 2 == 0 else ["pytorch", "ours"]
+                    for engine in order:
+                        times, r = run((ours_one if engine == "ours" else torch_one) + common)
+                        t[engine] += times
+                        rss[engine] = max(rss[engine], r)
+                med = {e: statistics.median(v) for e, v in t.items()}
+                flop = 2.0 * macs * size * size
+                for engine in ("pytorch", "ours"):
+                    rows.append((engine, name, size, th, med[engine], med["pytorch"] / med[engine],
+                                 flop / med[engine] * 1e-9, rss[engine], len(t[engine])))
+                print(f"# {name} {size}² {th} thread(s): PyTorch {med['pytorch']:.3f} s, "
+                      f"ours {med['ours']:.3f} s, ratio {med['pytorch'] / med['ours']:.2f}", flush=True)
+
+    # Thread scaling of each engine: median(1 thread) / median(2 threads).
+    by_key = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+    if args.markdown:
+        print("\n| engine | model | size | threads | median s | ratio vs PyTorch | eff. GFLOP/s | peak RSS MB | runs |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            print(f"| {r[0]} | {r[1]} | {r[2]}² | {r[3]} | {r[4]:.3f} | {r[5]:.2f}× | {r[6]:.0f} | {r[7]:.0f} | {r[8]} |")
+    else:
+        print(f"\n{'engine':8} {'model':9} {'size':>5} {'thr':>3} {'median s':>9} {'ratio':>6} "
+              f"{'GFLOP/s':>8} {'RSS MB':>7} {'runs':>4}")
+        for r in rows:
+            print(f"{r[0]:8} {r[1]:9} {r[2]:>4}² {r[3]:>3} {r[4]:>9.3f} {r[5]:>5.2f}× "
+                  f"{r[6]:>8.0f} {r[7]:>7.0f} {r[8]:>4}")
+    if 1 in threads and 2 in threads:
+        print()
+        for name in models:
+            for size in sizes:
+                for engine in ("ours", "pytorch"):
+                    one, two = by_key.get((engine, name, size, 1)), by_key.get((engine, name, size, 2))
+                    if one and two:
+                        print(f"scaling {engine:8} {name:9} {size}²: 2 threads = {one / two:.2f}× 1 thread")
+    if failures:
+        print(f"{failures} output(s) differ from PyTorch by more than {TOLERANCE:g}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+; tests-gimp2.scm — Script-Fu side of the GIMP 2.10 tests (see gimp-tests.sh).
+; Prints "SRGAN-TEST ok|FAIL <name>" lines; the shell script counts them and
+; compares the exported PNGs with the core's own output.
+
+(define (srgan-check name ok)
+  (gimp-message (string-append "SRGAN-TEST " (if ok "ok " "FAIL ") name)))
+
+(define (srgan-load path)
+  (car (gimp-file-load RUN-NONINTERACTIVE path path)))
+
+(define (srgan-layer image)
+  (car (gimp-image-get-active-layer image)))
+
+(define (srgan-size item)
+  (list (car (gimp-drawable-width item)) (car (gimp-drawable-height item))))
+
+; Load, upscale non-interactively (positional arguments), export.
+(define (srgan-upscale-file in out)
+  (let* ((image (srgan-load in))
+         (layer (srgan-layer image)))
+    (plug-in-srgan RUN-NONINTERACTIVE image layer "x4" 0 2)
+    (gimp-file-save RUN-NONINTERACTIVE image layer out out)
+    (gimp-image-delete image)))
+
+(define (srgan-tests fixtures out)
+  (for-each
+    (lambda (name)
+      (srgan-upscale-file (string-append fixtures "/" name ".png")
+                          (string-append out "/" name ".png")))
+    '("rgb8" "rgba8" "grey8" "greya8" "rgb16" "rgba16"))
+
+  ; Composition: another, smaller, offset layer is scaled with the canvas.
+  (let* ((image (srgan-load (string-append fixtures "/rgba8.png")))
+         (base (srgan-layer image))
+         (other (car (gimp-layer-copy base TRUE))))
+    (gimp-image-insert-layer image other 0 -1)
+    (gimp-layer-scale other 10 8 FALSE)
+    (gimp-layer-set-offsets other 3 2)
+    (plug-in-srgan RUN-NONINTERACTIVE image base "" 0 0)
+    (srgan-check "canvas resized 4x"
+                 (and (= (car (gimp-image-width image)) 92)
+                      (= (car (gimp-image-height image)) 68)))
+    (srgan-check "chosen layer 4x" (equal? (srgan-size base) '(92 68)))
+    (srgan-check "other layer scaled 4x" (equal? (srgan-size other) '(40 32)))
+    (srgan-check "other layer offsets 4x"
+                 (equal? (gimp-drawable-offsets other) '(12 8)))
+    (gimp-image-delete image))
+
+  ; Indexed images are refused with an error; the image is unchanged.
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (gimp-image-convert-indexed image NO-DITHER MAKE-PALETTE 16 FALSE FALSE "")
+    (srgan-check "indexed refused"
+                 (not (catch #f (plug-in-srgan RUN-NONINTERACTIVE image
+                                               (srgan-layer image) "" 0 0)
+                             #t)))
+    (srgan-check "indexed unchanged" (= (car (gimp-image-width image)) 23))
+    (gimp-image-delete image))
+
+  ; A missing model file is an error; the image is unchanged.
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (srgan-check "missing model refused"
+                 (not (catch #f (plug-in-srgan RUN-NONINTERACTIVE image
+                                               (srgan-layer image)
+                                               "/nonexistent/model.safetensors" 0 0)
+                             #t)))
+    (srgan-check "missing model: image unchanged"
+                 (equal? (srgan-size (srgan-layer image)) '(23 17)))
+    (gimp-image-delete image))
+
+  (gimp-message "SRGAN-TEST END"))
+

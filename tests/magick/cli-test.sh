@@ -1,0 +1,188 @@
+#!/bin/sh
+# One case of the ImageMagick module's command-line tests:
+#   cli-test.sh CASE
+# Runs the real `magick` (7) or `convert` (6) with `-process srgan` on crops
+# of tests/data/sample.png (a photo) and checks the result: pixels against
+# the core (compare-core), size, alpha, grey, depth, frames, metadata, and
+# for bad input the exit status, the message and the absence of a result.
+# meson sets the environment (tests/magick/meson.build).
+set -u
+case=${1:?usage: cli-test.sh CASE}
+cli=${SRGAN_MAGICK_CLI:?} major=${SRGAN_MAGICK_MAJOR:?}
+work=$(mktemp -d "${TMPDIR:-/tmp}/srgan-magick.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+fail() { echo "FAIL ($case): $*" >&2; exit 1; }
+im() { "$cli" "$@"; }
+info() { im "$1" -format "$2" info: ; }   # format string per frame
+# The test photo, cropped so that no side is a multiple of the core's tiles.
+photo() { im "$SRGAN_SAMPLE" -crop 50x34+70+40 +repage "$@"; }
+
+upscale_ok() {  # input output [options...]: run, must succeed
+    in=$1 out=$2; shift 2
+    im "$in" "$@" -process srgan "$out" 2>err.txt || { cat err.txt >&2; fail "exit status $? for $in"; }
+    [ -s "$out" ] || fail "no $out"
+}
+matches_core() {  # [--any-depth] input result [model]
+    depth_opt=
+    [ "$1" = --any-depth ] && { depth_opt=$1; shift; }
+    # shellcheck disable=SC2086  # depth_opt is empty or one word
+    SRGAN_MODEL=${3:-$SRGAN_MODEL} "$SRGAN_COMPARE_CORE" $depth_opt "$1" "$2" ||
+        fail "$2 differs from the core's output for $1"
+}
+# A failing run: non-zero exit, a message matching every pattern given, and
+# no upscaled file.  ImageMagick 7 stops at the error and writes nothing.
+# ImageMagick 6's convert writes its images after any failed operator (its
+# own -resize does the same), so there the file, if any, must be the
+# unchanged input — never a partial or wrong-sized result.
+upscale_fails() {  # input output "options" pattern...
+    in=$1 out=$2 opts=$3; shift 3
+    rm -f "$out"
+    # shellcheck disable=SC2086  # opts is a list of words
+    if im "$in" $opts -process srgan "$out" 2>err.txt; then
+        fail "exit status 0 for: $opts"
+    fi
+    echo "message: $(cat err.txt)"
+    for pattern in "$@"; do
+        grep -q -- "$pattern" err.txt || fail "message lacks '$pattern' for: $opts"
+    done
+    if [ -e "$out" ]; then
+        [ "$major" -lt 7 ] || fail "$out was written despite the error"
+        [ "$(info "$out" '%wx%h')" = "$(info "$in" '%wx%h')" ] || fail "$out is not the unchanged input"
+    fi
+}
+
+case $case in
+rgb)      # RGB 8-bit photo, default model (4×) and automatic tiles
+    photo -depth 8 in.png
+    upscale_ok in.png out.png
+    [ "$(info out.png '%wx%h %z')" = "200x136 8" ] || fail "size/depth: $(info out.png '%wx%h %z')"
+    matches_core in.png out.png ;;
+tiled)    # small tiles and two threads: many regions through the callbacks
+    photo -depth 8 in.png
+    upscale_ok in.png out.png -define srgan:tile=16 -define srgan:threads=2
+    matches_core in.png out.png ;;
+scale-x2) # the scale comes from the model
+    photo in.png
+    upscale_ok in.png out.png -define "srgan:model=$SRGAN_MODEL_X2"
+    [ "$(info out.png '%wx%h')" = "100x68" ] || fail "size $(info out.png '%wx%h'), expected 100x68"
+    matches_core in.png out.png "$SRGAN_MODEL_X2" ;;
+alpha)    # RGBA: alpha kept (bicubic through the core), colour through the net
+    photo \( +clone -colorspace gray -fx 'i/w' \) -alpha off -compose copy-opacity -composite -depth 8 in.png
+    [ "$(info in.png '%A')" != "False" ] && [ "$(info in.png '%A')" != "Undefined" ] || fail "fixture has no alpha"
+    upscale_ok in.png out.png
+    matches_core in.png out.png ;;
+grey)     # grey stays grey
+    photo -colorspace gray -depth 8 in.png
+    upscale_ok in.png out.png
+    [ "$(info out.png '%[colorspace]')" = "Gray" ] || fail "colourspace $(info out.png '%[colorspace]')"
+    matches_core in.png out.png ;;
+grey-alpha-16)
+    photo -colorspace gray \( +clone -fx 'j/h' \) -alpha off -compose copy-opacity -composite -depth 16 in.png
+    upscale_ok in.png out.png
+    [ "$(info out.png '%[colorspace] %z')" = "Gray 16" ] || fail "got $(info out.png '%[colorspace] %z')"
+    matches_core in.png out.png ;;
+depth16)  # 16 bits in, 16 bits out, no 8-bit rounding on the way
+    photo -depth 16 -evaluate multiply 0.9 -evaluate add 300 in.png
+    [ "$(info in.png '%z')" = 16 ] || fail "fixture is not 16-bit"
+    upscale_ok in.png out.png
+    [ "$(info out.png '%z')" = 16 ] || fail "depth $(info out.png '%z')"
+    matches_core in.png out.png   # tolerance: one 16-bit step
+    ;;
+palette)  # indexed PNG (PseudoClass) -> full colour result
+    photo -colors 16 -type palette PNG8:in.png
+    upscale_ok in.png out.png
+    matches_core in.png out.png ;;
+multiframe) # every frame, in order; frames of different sizes
+    im \( "$SRGAN_SAMPLE" -crop 40x30+10+10 +repage \) \( "$SRGAN_SAMPLE" -crop 24x36+100+60 +repage \) -depth 16 in.miff
+    upscale_ok in.miff out.miff
+    [ "$(info out.miff '%wx%h,')" = "160x120,96x144," ] || fail "frames $(info out.miff '%wx%h,')"
+    matches_core in.miff out.miff
+    im in.miff -depth 8 in.gif
+    upscale_ok in.gif out.gif
+    [ "$(info out.gif '%wx%h,')" = "160x120,96x144," ] || fail "GIF frames $(info out.gif '%wx%h,')" ;;
+cmyk)     # other colourspaces are converted to sRGB first
+    photo -colorspace CMYK in.tif
+    [ "$(info in.tif '%[colorspace]')" = CMYK ] || fail "fixture is not CMYK"
+    upscale_ok in.tif out.png
+    [ "$(info out.png '%wx%h %[colorspace]')" = "200x136 sRGB" ] || fail "got $(info out.png '%wx%h %[colorspace]')"
+    im in.tif -colorspace sRGB -depth 16 srgb.png   # the same conversion, unrounded
+    matches_core --any-depth srgb.png out.png ;;
+metadata) # page geometry and density scale; comments and profiles stay
+    cat >meta.xmp <<'XMP'
+<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>srgan test</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>
+XMP
+    icc=/usr/share/color/icc/ghostscript/default_rgb.icc   # libgs-common, when installed
+    [ -r "$icc" ] && set -- -profile "$icc" || set --
+    photo -density 72 -units PixelsPerInch -page 60x40+3+4 -set comment "srgan test" \
+        -profile meta.xmp "$@" in.png
+    upscale_ok in.png out.png
+    [ "$(info out.png '%g|%c')" = "240x160+12+16|srgan test" ] ||
+        fail "geometry/comment: '$(info out.png '%g|%c')', expected '240x160+12+16|srgan test'"
+    # PNG keeps density per centimetre: compare as numbers, 4× the input's.
+    awk -v i="$(info in.png '%x')" -v o="$(info out.png '%x')" \
+        'BEGIN { exit !(i > 0 && o / i > 3.99 && o / i < 4.01) }' ||
+        fail "density $(info in.png '%x') -> $(info out.png '%x'), expected ×4"
+    [ "$(info out.png '%[profiles]')" = "$(info in.png '%[profiles]')" ] ||
+        fail "profiles: in '$(info in.png '%[profiles]')', out '$(info out.png '%[profiles]')'"
+    echo "profiles kept: $(info out.png '%[profiles]')"
+    upscale_ok "$SRGAN_TEST_DATA/exif.jpg" out.jpg
+    [ "$(info out.jpg '%wx%h %[exif:Artist]')" = "200x136 srgan test" ] ||
+        fail "EXIF lost: $(info out.jpg '%wx%h %[exif:Artist]')" ;;
+twice)    # ImageMagick unloads the module after each call: load it again
+    photo in.png
+    upscale_ok in.png out.png -define "srgan:model=$SRGAN_MODEL_X2" -process srgan
+    [ "$(info out.png '%wx%h')" = "200x136" ] || fail "size $(info out.png '%wx%h'), expected 200x136" ;;
+monitor)  # -monitor shows the module's progress up to 100%
+    photo in.png
+    im in.png -monitor -define srgan:tile=16 -process srgan out.png 2>err.txt || fail "exit status $?"
+    tr '\r' '\n' <err.txt | grep -q 'Srgan.*100% complete' || { cat err.txt; fail "no Srgan progress to 100%"; } ;;
+cancel)   # a monitor returning false: error, image list unchanged
+    photo -resize 64x64! in.png
+    "$SRGAN_CANCEL_TEST" in.png || fail "cancel-test failed on one frame"
+    # cancelled in the second frame, after the first was done
+    im \( in.png -crop 40x30+0+0 +repage \) in.png in.miff
+    "$SRGAN_CANCEL_TEST" in.miff || fail "cancel-test failed on two frames" ;;
+define-errors)
+    photo in.png
+    upscale_fails in.png out.png "-define srgan:tiles=64" "srgan:tiles" "unknown"
+    upscale_fails in.png out.png "-define srgan:tile=8" "srgan:tile=8" "16"
+    upscale_fails in.png out.png "-define srgan:tile=abc" "srgan:tile=abc"
+    upscale_fails in.png out.png "-define srgan:threads=-2" "srgan:threads=-2"
+    upscale_fails in.png out.png "-define srgan:model=" "srgan:model"
+    rm -f out.png
+    if im in.png -process 'srgan extra' out.png 2>err.txt; then fail "exit 0 with an argument"; fi
+    grep -q "extra" err.txt || fail "message does not name the argument: $(cat err.txt)" ;;
+model-errors)
+    photo in.png
+    upscale_fails in.png out.png "-define srgan:model=$work/none.safetensors" "none.safetensors" "srgan:model"
+    head -c 4000 "$SRGAN_MODEL" >truncated.safetensors
+    upscale_fails in.png out.png "-define srgan:model=$work/truncated.safetensors" "truncated.safetensors"
+    printf 'this is not a model' >garbage.safetensors
+    upscale_fails in.png out.png "-define srgan:model=$work/garbage.safetensors" "garbage.safetensors"
+    # the default model comes from SRGAN_MODEL
+    SRGAN_MODEL=$work/missing-default.safetensors upscale_fails in.png out.png "" "missing-default.safetensors" ;;
+limits)   # policy.xml / -limit: refused before allocating, remedy named
+    photo in.png
+    upscale_fails in.png out.png "-limit width 150" "width" "-limit width 200" "policy.xml"
+    upscale_fails in.png out.png "-limit height 100" "height" "-limit height 136"
+    upscale_fails in.png out.png "-limit area 20000" "area" "-limit area 27200" "policy.xml"
+    # Debian's own policy.xml (area 128 MP and width 16000 on 12, area 256 MP
+    # on 13): a 16.8 MP image would become 16384x16384, 268 MP.  Only where that policy is in force, since
+    # elsewhere this would really start a very long upscale.
+    area=$(im -list resource | sed -n 's/^ *Area: *//p')
+    case $area in
+    128MP|256MP)
+        rm -f big.png
+        if im -size 4096x4096 xc:'#808080' -process srgan big.png 2>err.txt; then
+            fail "a 16384x16384 result passed the $area policy"
+        fi
+        echo "message: $(cat err.txt)"
+        grep -q -- "-limit" err.txt && grep -q "policy.xml" err.txt || fail "message: $(cat err.txt)"
+        [ "$major" -lt 7 ] || [ ! -e big.png ] || fail "big.png written despite the error" ;;
+    *) echo "policy area limit is '$area', not Debian's: policy part not run" ;;
+    esac ;;
+*) fail "unknown case" ;;
+esac
+echo "ok: $case"

@@ -1,0 +1,108 @@
+/* photos.c — photo decoding with GdkPixbuf (see photos.h). */
+#include "photos.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <string.h>
+
+void photo_free(Photo *photo)
+{
+    if (!photo)
+        return;
+    g_free(photo->path);
+    g_free(photo->rgb);
+    g_free(photo);
+}
+
+Photo *photo_load(const char *path, GError **error)
+{
+    GdkPixbuf *raw = gdk_pixbuf_new_from_file(path, error);
+    if (!raw)
+        return NULL;
+    GdkPixbuf *pixbuf = gdk_pixbuf_apply_embedded_orientation(raw);
+    g_object_unref(raw);
+    if (gdk_pixbuf_get_colorspace(pixbuf) != GDK_COLORSPACE_RGB ||
+        gdk_pixbuf_get_bits_per_sample(pixbuf) != 8) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "%s: only 8-bit RGB images are supported", path);
+        g_object_unref(pixbuf);
+        return NULL;
+    }
+    Photo *photo = g_new0(Photo, 1);
+    photo->path = g_strdup(path);
+    photo->width = gdk_pixbuf_get_width(pixbuf);
+    photo->height = gdk_pixbuf_get_height(pixbuf);
+    int stride = gdk_pixbuf_get_rowstride(pixbuf);
+    int nch = gdk_pixbuf_get_n_channels(pixbuf);
+    const guint8 *pixels = gdk_pixbuf_read_pixels(pixbuf);
+    photo->rgb = g_new(guint8, (size_t)photo->width * photo->height * 3);
+    for (int y = 0; y < photo->height; y++) {
+        const guint8 *row = pixels + (size_t)y * stride;
+        guint8 *dst = photo->rgb + (size_t)y * photo->width * 3;
+        for (int x = 0; x < photo->width; x++)
+            memcpy(dst + 3 * x, row + nch * x, 3);
+    }
+    g_object_unref(pixbuf);
+    return photo;
+}
+
+static gboolean is_photo_name(const char *name)
+{
+    g_autofree char *lower = g_ascii_strdown(name, -1);
+    return g_str_has_suffix(lower, ".png") || g_str_has_suffix(lower, ".jpg") ||
+           g_str_has_suffix(lower, ".jpeg");
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void photo_set_free(PhotoSet *set)
+{
+    if (!set)
+        return;
+    g_ptr_array_unref(set->photos);
+    g_free(set);
+}
+
+PhotoSet *photo_set_load(const char *dir, int min_side, GError **error)
+{
+    GDir *d = g_dir_open(dir, 0, error);
+    if (!d)
+        return NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)))
+        if (is_photo_name(name))
+            g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+
+    PhotoSet *set = g_new0(PhotoSet, 1);
+    set->photos = g_ptr_array_new_with_free_func((GDestroyNotify)photo_free);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
+        g_autoptr(GError) local = NULL;
+        Photo *photo = photo_load(path, &local);
+        if (!photo) {
+            g_printerr("srgan-train: skipping %s: %s\n", path, local->message);
+            continue;
+        }
+        if (photo->width < min_side || photo->height < min_side) {
+            g_printerr("srgan-train: skipping %s: %d×%d is smaller than %d×%d\n",
+                       path, photo->width, photo->height, min_side, min_side);
+            photo_free(photo);
+            continue;
+        }
+        set->bytes += (guint64)photo->width * photo->height * 3;
+        g_ptr_array_add(set->photos, photo);
+    }
+    if (set->photos->len == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "%s: no PNG or JPEG photo of at least %d×%d pixels", dir,
+                    min_side, min_side);
+        photo_set_free(set);
+        return NULL;
+    }
+    return set;
+}
