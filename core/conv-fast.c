@@ -18,8 +18,6 @@
  * decline: the benchmark and tests use it to compare against the
  * portable path.
  */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include "conv-fast.h"
 #include "conv-fast-private.h"
@@ -100,7 +98,8 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
         return TRUE;
     }
     int m = conv->ksize / 3;
-    if (conv->ksize > 3 && conv->ksize % 6 == 3 && m * m * conv->cout <= SRGAN_SPLIT_MAX_COUT) {
+    if (conv->ksize > 3 && conv->ksize % 6 == 3 && m * m * conv->cout <= SRGAN_SPLIT_MAX_COUT
+        && conv->cout <= SRGAN_SPLIT_GATHER_MAX_COUT) {
         *kind = SRGAN_FAST_WINOGRAD_SPLIT;
         return TRUE;
     }
@@ -175,31 +174,6 @@ srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w)
     return 0;
 }
 
-/* out[y][x][o] = epilogue(bias[o] + Σ_{a,b} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]),
- * pieces being (h + 2e, w + 2e, split_cout). */
-static void
-gather_split(const SrganConvFast *fast, const float *pieces, int h, int w,
-             float *out, const float *residual)
-{
-    const int m = fast->ksize / 3, cout = fast->cout, sc = fast->split_cout;
-    const int pw = w + 2 * split_margin(fast);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            size_t at = ((size_t)y * w + x) * cout;
-            for (int o = 0; o < cout; o++) {
-                float v = fast->bias[o];
-                for (int a = 0; a < m; a++)
-                    for (int b = 0; b < m; b++)
-                        v += pieces[((size_t)(y + 3 * a) * pw + x + 3 * b) * sc + (a * m + b) * cout + o];
-                if (fast->slope && v < 0.0f)
-                    v *= fast->slope[o];
-                if (residual)
-                    v += residual[at + o];
-                out[at + o] = v;
-            }
-        }
-}
-
 void
 srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
                         float *out, const SrganEpilogue *ep, float *workspace)
@@ -228,13 +202,10 @@ srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
         run.bias = run.slope = run.residual = NULL;
         run.workspace = pieces + (size_t)run.out_h * run.out_w * run.cout;
         srgan_winograd_f43_run_avx2(&run);
-        /* The vector gather may read 7 floats past the pieces: the
-         * Winograd scratch follows them. */
-        if (fast->cout <= SRGAN_SPLIT_GATHER_MAX_COUT)
-            srgan_split_gather_avx2(pieces, fast->split_cout, fast->ksize / 3, fast->cout,
-                                    h, w, fast->bias, fast->slope, residual, out);
-        else
-            gather_split(fast, pieces, h, w, out, residual);
+        /* The gather may read 7 floats past the pieces: the Winograd
+         * scratch follows them. */
+        srgan_split_gather_avx2(pieces, fast->split_cout, fast->ksize / 3, fast->cout,
+                                h, w, fast->bias, fast->slope, residual, out);
         return;
     }
     }

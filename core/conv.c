@@ -2,7 +2,8 @@
  * for this CPU, else a portable path on OpenBLAS sgemm.
  *
  * The portable path has two shapes, both working on bounded chunks so the
- * scratch never grows with the tile beyond a few megabytes:
+ * scratch stays a few megabytes (plus, for scatter, the sums: as many
+ * floats as the narrow output itself):
  *
  *  - im2col (every conv with a wide output: 9×9 3→C, 3×3 C→C, 3×3 C→4C):
  *    for a chunk of M consecutive output pixels, gather the k·k·cin inputs
@@ -13,10 +14,12 @@
  *  - scatter (narrow outputs such as the 9×9 C→3 tail): an im2col there
  *    would be 81·C floats per pixel to feed an sgemm with N = 3, which BLAS
  *    runs badly.  Instead, for a chunk of input rows, one sgemm
- *    (pixels × cin) · (cin × k·k·cout) gives every pixel's contribution to
- *    each of its k·k neighbours, and a loop adds them where they land.
- *    Zero padding is automatic: contributions that would land outside the
- *    image are dropped, exactly what zero-padded inputs would give.
+ *    (k·k·cout × cin) · (cin × pixels) gives every pixel's contribution to
+ *    each of its k·k neighbours, one row per (tap, output channel), and a
+ *    loop adds each row, shifted by its tap, into one plane per output
+ *    channel (contiguous adds, so they vectorise).  Zero padding is
+ *    automatic: contributions that would land outside the image are
+ *    dropped, exactly what zero-padded inputs would give.
  *
  * Both end with the same epilogue: + bias, PReLU, + residual.
  */
@@ -82,30 +85,49 @@ size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w)
     const size_t taps = (size_t)conv->ksize * conv->ksize;
     if (use_scatter(conv)) {
         const size_t row = (size_t)w * taps * conv->cout;
-        return taps * conv->cin * conv->cout                        /* weights (cin, taps·cout) */
+        return taps * conv->cin * conv->cout                        /* weights (taps·cout, cin) */
+             + (size_t)h * w * conv->cout                           /* sums (cout, h, w) */
              + MIN((size_t)h * row, MAX(CHUNK_FLOATS, row));        /* contributions */
     }
     return im2col_chunk_pixels(conv, h, w) * taps * conv->cin;
 }
 
-/* + bias, PReLU, + residual on output pixels [p0, p1). */
+/* + bias, PReLU, + residual on output pixels [p0, p1); one simple loop per
+ * step so that each one vectorises. */
 static void epilogue(const SrganConv *conv, float *out, size_t p0, size_t p1,
                      const SrganEpilogue *ep, gboolean add_bias)
 {
     const int cout = conv->cout;
-    const float *residual = ep ? ep->residual : NULL;
+    const float *restrict bias = add_bias ? conv->bias : NULL;
+    const float *restrict slopes = conv->prelu;
+    const gboolean shared_slope = conv->prelu_count == 1;
+    const float *restrict residual = ep ? ep->residual : NULL;
     for (size_t p = p0; p < p1; p++) {
-        float *o = out + p * cout;
-        const float *r = residual ? residual + p * cout : NULL;
-        for (int c = 0; c < cout; c++) {
-            float v = o[c];
-            if (add_bias)
-                v += conv->bias[c];
-            if (conv->prelu && v < 0.0f)
-                v *= conv->prelu_count == 1 ? conv->prelu[0] : conv->prelu[c];
-            if (r)
-                v += r[c];
-            o[c] = v;
+        float *restrict o = out + p * cout;
+        if (bias)
+            for (int c = 0; c < cout; c++)
+                o[c] += bias[c];
+        /* prelu(v) = max(v, 0) + slope·min(v, 0), exactly; written as two
+         * selects so that it vectorises (a compare-and-multiply compiles
+         * to a branch that mispredicts on every other sign). */
+        if (slopes && shared_slope) {
+            const float slope = slopes[0];
+            for (int c = 0; c < cout; c++) {
+                const float v = o[c];
+                const float pos = v > 0.0f ? v : 0.0f, neg = v < 0.0f ? v : 0.0f;
+                o[c] = pos + slope * neg;
+            }
+        } else if (slopes) {
+            for (int c = 0; c < cout; c++) {
+                const float v = o[c];
+                const float pos = v > 0.0f ? v : 0.0f, neg = v < 0.0f ? v : 0.0f;
+                o[c] = pos + slopes[c] * neg;
+            }
+        }
+        if (residual) {
+            const float *restrict r = residual + p * cout;
+            for (int c = 0; c < cout; c++)
+                o[c] += r[c];
         }
     }
 }
@@ -148,12 +170,17 @@ static void forward_im2col(const SrganConv *conv, const float *in, int h, int w,
             const size_t p = p0 + i;
             im2col_row(conv, in, h, w, (int)(p / w), (int)(p % w), workspace + i * k_dim);
         }
+        /* Start from the bias and let sgemm add to it (beta = 1): one pass
+         * over the output instead of sgemm's zeroing plus a bias pass. */
+        float *dst = out + p0 * conv->cout;
+        for (size_t i = 0; i < m; i++)
+            memcpy(dst + i * conv->cout, conv->bias, sizeof(float) * conv->cout);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                     (int)m, conv->cout, (int)k_dim,
                     1.0f, workspace, (int)k_dim,
                     conv->weight, conv->cout,
-                    0.0f, out + p0 * conv->cout, conv->cout);
-        epilogue(conv, out, p0, p0 + m, ep, TRUE);
+                    1.0f, dst, conv->cout);
+        epilogue(conv, out, p0, p0 + m, ep, FALSE);
     }
 }
 
@@ -163,48 +190,56 @@ static void forward_scatter(const SrganConv *conv, const float *in, int h, int w
     const int k = conv->ksize, pad = k / 2, cin = conv->cin, cout = conv->cout;
     const int taps = k * k, n_dim = taps * cout;
     const int rows = scatter_chunk_rows(conv, h, w);
-    float *wt = workspace;                               /* (cin, taps·cout) */
-    float *contrib = workspace + (size_t)taps * cin * cout;  /* (rows·w, taps·cout) */
+    const size_t plane = (size_t)h * w;
+    float *wt = workspace;                          /* (taps·cout, cin) */
+    float *sums = wt + (size_t)n_dim * cin;         /* (cout, h, w): one plane per channel */
+    float *contrib = sums + plane * cout;           /* (taps·cout, rows·w) */
 
-    /* (taps, cin, cout) → (cin, taps, cout): one matrix for one sgemm. */
+    /* (taps, cin, cout) → (taps·cout, cin). */
     for (int t = 0; t < taps; t++)
         for (int c = 0; c < cin; c++)
-            memcpy(wt + ((size_t)c * taps + t) * cout,
-                   conv->weight + ((size_t)t * cin + c) * cout, sizeof(float) * cout);
-
-    for (size_t p = 0; p < (size_t)h * w; p++)
-        for (int o = 0; o < cout; o++)
-            out[p * cout + o] = conv->bias[o];
+            for (int o = 0; o < cout; o++)
+                wt[((size_t)t * cout + o) * cin + c] = conv->weight[((size_t)t * cin + c) * cout + o];
+    for (int o = 0; o < cout; o++)
+        for (size_t p = 0; p < plane; p++)
+            sums[o * plane + p] = conv->bias[o];
 
     for (int y0 = 0; y0 < h; y0 += rows) {
         const int n_rows = MIN(rows, h - y0);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                    n_rows * w, n_dim, cin,
-                    1.0f, in + (size_t)y0 * w * cin, cin,
-                    wt, n_dim,
-                    0.0f, contrib, n_dim);
+        const int m = n_rows * w;
+        /* contrib[t·cout + o][pixel] = Σ_c in[pixel][c] · w[t][c][o]: laid
+         * out per (tap, channel) so the adds below run along rows. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    n_dim, m, cin,
+                    1.0f, wt, cin,
+                    in + (size_t)y0 * w * cin, cin,
+                    0.0f, contrib, m);
         /* Input pixel (sy, sx) through tap (ky, kx) lands on output
-         * (sy - ky + pad, sx - kx + pad). */
+         * (sy - ky + pad, sx - kx + pad), when that is inside. */
         for (int r = 0; r < n_rows; r++) {
             const int sy = y0 + r;
             for (int ky = 0; ky < k; ky++) {
                 const int y = sy - ky + pad;
                 if (y < 0 || y >= h)
                     continue;
-                for (int sx = 0; sx < w; sx++) {
-                    const float *c = contrib + ((size_t)r * w + sx) * n_dim + (size_t)ky * k * cout;
-                    const int kx0 = MAX(0, sx + pad - (w - 1)), kx1 = MIN(k - 1, sx + pad);
-                    for (int kx = kx0; kx <= kx1; kx++) {
-                        float *o = out + ((size_t)y * w + (sx - kx + pad)) * cout;
-                        const float *ci = c + (size_t)kx * cout;
-                        for (int ch = 0; ch < cout; ch++)
-                            o[ch] += ci[ch];
+                for (int kx = 0; kx < k; kx++) {
+                    const int sx0 = MAX(0, kx - pad), sx1 = MIN(w, w + kx - pad);
+                    const int shift = pad - kx;
+                    for (int o = 0; o < cout; o++) {
+                        const float *restrict src = contrib + ((size_t)(ky * k + kx) * cout + o) * m
+                                                    + (size_t)r * w;
+                        float *restrict dst = sums + o * plane + (size_t)y * w;
+                        for (int sx = sx0; sx < sx1; sx++)
+                            dst[sx + shift] += src[sx];
                     }
                 }
             }
         }
     }
-    epilogue(conv, out, 0, (size_t)h * w, ep, FALSE);
+    for (size_t p = 0; p < plane; p++)
+        for (int o = 0; o < cout; o++)
+            out[p * cout + o] = sums[o * plane + p];
+    epilogue(conv, out, 0, plane, ep, FALSE);
 }
 
 void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,

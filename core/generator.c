@@ -5,8 +5,11 @@
  *   h  = prelu(head9×9(x))                                   C channels
  *   r  = h;  r = r + conv2(prelu(conv1(r)))   for each block  (BN folded)
  *   r  = body(r) [+ prelu] + h
- *   r  = shuffle2(prelu(up_k(r)))             for each stage  (×2 each)
- *   y  = output(tail9×9(r)), clamped to [0,1]
+ *   r  = prelu(shuffle2(up_k(r)))             for each stage  (×2 each)
+ *   y  = output(tail9×9(r)), clamped to [0,1]; output = identity or (tanh+1)/2
+ * The stages' PReLU runs in the conv's epilogue, before the shuffle, with
+ * each slope repeated for the 4 conv channels that become its channel
+ * (model.h): the same values, one pass less.
  *
  * Memory: the low-resolution part needs four C-channel maps of the whole
  * input (the long skip, the block ping-pong, the conv temp).  The upsample

@@ -12,6 +12,9 @@
  * one mutex, so callbacks never overlap.  Cancel and errors only raise a
  * flag; workers look at it between tiles and before each write, so nothing
  * is written once a cancel was seen.
+ *
+ * Layouts other than RGB are handled per tile by pixels.c, from the same
+ * tile + halo read: colour through the generator, alpha through bicubic.
  */
 #include "generator.h"
 #include "pixels.h"

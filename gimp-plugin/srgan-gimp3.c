@@ -203,6 +203,15 @@ show_dialog(GimpProcedure *procedure, GimpProcedureConfig *config,
 
     gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dialog),
                                "model", "model-file", "tile-size", "threads", NULL);
+    /* The file chooser only matters for model "file". */
+    GimpValueArray *file_choice = gimp_value_array_new(1);
+    GValue nick = G_VALUE_INIT;
+    g_value_init(&nick, G_TYPE_STRING);
+    g_value_set_static_string(&nick, srgan_model_choice_to_nick(SRGAN_MODEL_CHOICE_FILE));
+    gimp_value_array_append(file_choice, &nick);
+    g_value_unset(&nick);
+    gimp_procedure_dialog_set_sensitive_if_in(GIMP_PROCEDURE_DIALOG(dialog), "model-file",
+                                              NULL, "model", file_choice, TRUE);
 
     GeglBuffer *buffer = gimp_drawable_get_buffer(drawable);
     state.preview = srgan_preview_new(GIMP_PREVIEW(source), area,

@@ -22,7 +22,7 @@ typedef struct {
     char *phase, *data, *val, *checkpoint, *init, *export_path, *content, *vgg;
     gboolean resume, export_only, shared_prelu;
     gint64 steps, lr_decay_step, checkpoint_every, val_every, log_every, seed;
-    int batch, crop, scale, blocks, channels, d_channels, d_dense, val_side, threads;
+    int batch, crop, scale, blocks, channels, d_channels, d_dense, val_side, threads, max_side;
     double lr, adv_weight;
 } Args;
 
@@ -31,6 +31,7 @@ static GOptionEntry *option_entries(Args *a)
     GOptionEntry entries[] = {
         {"phase", 0, 0, G_OPTION_ARG_STRING, &a->phase, "srresnet (MSE pre-training, default) or srgan", "PHASE"},
         {"data", 0, 0, G_OPTION_ARG_FILENAME, &a->data, "folder of PNG/JPEG training photos", "DIR"},
+        {"max-side", 0, 0, G_OPTION_ARG_INT, &a->max_side, "shrink training photos larger than this by an integer factor (bicubic) when loading (default: keep)", "PX"},
         {"val", 0, 0, G_OPTION_ARG_FILENAME, &a->val, "folder of held-out photos for validation PSNR", "DIR"},
         {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &a->checkpoint, "checkpoint file (default srgan-train.ckpt)", "FILE"},
         {"resume", 0, 0, G_OPTION_ARG_NONE, &a->resume, "continue from --checkpoint", NULL},
@@ -136,9 +137,15 @@ int main(int argc, char **argv)
     opt.adv_weight = (float)a.adv_weight;
     opt.seed = (guint64)a.seed;
 
+    TrainPhase asked = opt.phase;
     if ((a.resume || a.export_only) &&
         !checkpoint_read_options(a.checkpoint, &opt, &error))
         return fail(error);
+    if (a.resume && a.phase && asked != opt.phase)
+        return fail(g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                "%s is a %s checkpoint; --resume continues it in that phase "
+                                "(to start the srgan phase from an SRResNet, use --init)",
+                                a.checkpoint, opt.phase == PHASE_SRGAN ? "srgan" : "srresnet"));
     if (a.export_only) {
         if (!a.export_path)
             return fail(g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -172,7 +179,7 @@ int main(int argc, char **argv)
     else
         opt.lr_decay_step = opt.phase == PHASE_SRGAN ? a.steps / 2 : 0;
     if (a.batch < 1 || a.steps < 0 || a.checkpoint_every < 1 || a.val_every < 1 ||
-        a.log_every < 1 || a.val_side < 16)
+        a.log_every < 1 || a.val_side < 16 || a.max_side < 0)
         return fail(g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                                 "--batch, --checkpoint-every, --val-every and --log-every "
                                 "must be positive, --val-side at least 16"));
@@ -193,14 +200,14 @@ int main(int argc, char **argv)
         if (!vgg)
             return fail(error);
     }
-    PhotoSet *photos = photo_set_load(a.data, opt.crop, &error);
+    PhotoSet *photos = photo_set_load(a.data, opt.crop, a.max_side, &error);
     if (!photos) {
         vgg_free(vgg);
         return fail(error);
     }
     PhotoSet *val = NULL;
     if (a.val) {
-        val = photo_set_load(a.val, 8 * opt.gen.scale, &error);
+        val = photo_set_load(a.val, 8 * opt.gen.scale, 0, &error);
         if (!val) {
             vgg_free(vgg);
             photo_set_free(photos);
@@ -272,8 +279,10 @@ int main(int argc, char **argv)
             logged = 0;
         }
         if (val && (t->step % a.val_every == 0 || t->step == a.steps)) {
-            printf("step %" G_GINT64_FORMAT "  validation PSNR %.3f dB (%u photos)\n", t->step,
-                   trainer_validate(t, val, a.val_side), val->photos->len);
+            double bicubic;
+            double psnr = trainer_validate(t, val, a.val_side, &bicubic);
+            printf("step %" G_GINT64_FORMAT "  validation PSNR %.3f dB (bicubic %.3f dB, %u photos)\n",
+                   t->step, psnr, bicubic, val->photos->len);
             fflush(stdout);
         }
         if (t->step % a.checkpoint_every == 0 && t->step < a.steps) {

@@ -1,5 +1,6 @@
 /* photos.c — photo decoding with GdkPixbuf (see photos.h). */
 #include "photos.h"
+#include "resize.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <string.h>
@@ -65,7 +66,27 @@ void photo_set_free(PhotoSet *set)
     g_free(set);
 }
 
-PhotoSet *photo_set_load(const char *dir, int min_side, GError **error)
+/* Shrinks photo in place by an integer factor (see photo_set_load). */
+static void photo_shrink(Photo *photo, int factor)
+{
+    size_t n = (size_t)photo->width * photo->height * 3;
+    float *src = g_new(float, n);
+    for (size_t i = 0; i < n; i++)
+        src[i] = photo->rgb[i];
+    int w = resize_output_size(photo->width, factor), h = resize_output_size(photo->height, factor);
+    float *dst = g_new(float, (size_t)w * h * 3);
+    resize_bicubic_down(src, photo->width, photo->height, 3, factor, dst);
+    g_free(photo->rgb);
+    photo->rgb = g_new(guint8, (size_t)w * h * 3);
+    for (size_t i = 0; i < (size_t)w * h * 3; i++)
+        photo->rgb[i] = (guint8)CLAMP(dst[i] + 0.5f, 0.0f, 255.0f);
+    photo->width = w;
+    photo->height = h;
+    g_free(src);
+    g_free(dst);
+}
+
+PhotoSet *photo_set_load(const char *dir, int min_side, int max_side, GError **error)
 {
     GDir *d = g_dir_open(dir, 0, error);
     if (!d)
@@ -88,6 +109,9 @@ PhotoSet *photo_set_load(const char *dir, int min_side, GError **error)
             g_printerr("srgan-train: skipping %s: %s\n", path, local->message);
             continue;
         }
+        int longest = MAX(photo->width, photo->height);
+        if (max_side > 0 && longest > max_side)
+            photo_shrink(photo, (longest + max_side - 1) / max_side);
         if (photo->width < min_side || photo->height < min_side) {
             g_printerr("srgan-train: skipping %s: %d×%d is smaller than %d×%d\n",
                        path, photo->width, photo->height, min_side, min_side);

@@ -20,9 +20,12 @@ typedef struct {
 
 /* Loads every .png/.jpg/.jpeg in `dir` at least min_side pixels on both
  * sides; unreadable or smaller files are skipped with a warning on stderr.
- * NULL with an error when the folder cannot be read or nothing usable is
- * in it. */
-PhotoSet *photo_set_load(const char *dir, int min_side, GError **error);
+ * max_side > 0: a photo with a longer side is first shrunk by the smallest
+ * integer factor that brings it within max_side (MATLAB-style bicubic, as
+ * for LR images), which saves memory on big wallpapers and gives crops
+ * more detail.  NULL with an error when the folder cannot be read or
+ * nothing usable is in it. */
+PhotoSet *photo_set_load(const char *dir, int min_side, int max_side, GError **error);
 void photo_set_free(PhotoSet *set);
 
 /* One photo, for tests and tools; NULL with an error. */

@@ -28,10 +28,12 @@ typedef struct {
     double *weight; /* out_size × taps */
 } Contributions;
 
-static Contributions contributions(int in_size, int out_size, int factor)
+/* scale < 1 shrinks (kernel stretched 1/scale times: antialiasing), > 1
+ * enlarges (plain kernel). */
+static Contributions contributions(int in_size, int out_size, double scale)
 {
-    double scale = 1.0 / factor;
-    double width = 4.0 / scale;             /* antialiasing: kernel stretched */
+    double stretch = scale < 1.0 ? scale : 1.0;
+    double width = 4.0 / stretch;
     Contributions c;
     c.taps = (int)ceil(width) + 2;
     c.index = g_new(int, (size_t)out_size * c.taps);
@@ -44,7 +46,7 @@ static Contributions contributions(int in_size, int out_size, int factor)
         double *w = c.weight + (size_t)(x - 1) * c.taps;
         for (int t = 0; t < c.taps; t++) {
             int j = left + t;                        /* 1-based source index */
-            w[t] = scale * cubic(scale * (u - j));
+            w[t] = stretch * cubic(stretch * (u - j));
             sum += w[t];
             /* symmetric padding: … 2 1 | 1 2 … n | n n−1 … */
             int period = 2 * in_size;
@@ -57,12 +59,11 @@ static Contributions contributions(int in_size, int out_size, int factor)
     return c;
 }
 
-void resize_bicubic_down(const float *src, int width, int height, int channels,
-                         int factor, float *dst)
+static void resize(const float *src, int width, int height, int channels,
+                   double scale, int ow, int oh, float *dst)
 {
-    int ow = resize_output_size(width, factor), oh = resize_output_size(height, factor);
-    Contributions cy = contributions(height, oh, factor);
-    Contributions cx = contributions(width, ow, factor);
+    Contributions cy = contributions(height, oh, scale);
+    Contributions cx = contributions(width, ow, scale);
     /* rows first (MATLAB's order for equal scales), into a float buffer */
     float *tmp = g_new(float, (size_t)oh * width * channels);
     for (int y = 0; y < oh; y++)
@@ -92,4 +93,17 @@ void resize_bicubic_down(const float *src, int width, int height, int channels,
     g_free(cy.weight);
     g_free(cx.index);
     g_free(cx.weight);
+}
+
+void resize_bicubic_down(const float *src, int width, int height, int channels,
+                         int factor, float *dst)
+{
+    resize(src, width, height, channels, 1.0 / factor, resize_output_size(width, factor),
+           resize_output_size(height, factor), dst);
+}
+
+void resize_bicubic_up(const float *src, int width, int height, int channels,
+                       int factor, float *dst)
+{
+    resize(src, width, height, channels, factor, width * factor, height * factor, dst);
 }

@@ -18,4 +18,10 @@ int resize_output_size(int size, int factor);
 void resize_bicubic_down(const float *src, int width, int height, int channels,
                          int factor, float *dst);
 
+/* imresize(I, factor, 'bicubic'): enlarges by an integer factor (no
+ * antialiasing stretch when enlarging); dst is (width·factor) ×
+ * (height·factor).  The baseline validation PSNR is compared with. */
+void resize_bicubic_up(const float *src, int width, int height, int channels,
+                       int factor, float *dst);
+
 #endif

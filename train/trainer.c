@@ -2,6 +2,7 @@
 #include "trainer.h"
 #include "batch.h"
 #include "losses.h"
+#include "resize.h"
 
 #include <math.h>
 
@@ -119,31 +120,55 @@ void trainer_step(Trainer *t, StepStats *stats)
     t->step++;
 }
 
-double trainer_validate(Trainer *t, const PhotoSet *val, int max_side)
+/* PSNR of a planar (3, h, w) image in [0, 1], rounded to 8 bits as a user
+ * would get it, against hr, with `shave` pixels left out at each border. */
+static double psnr_shaved(const float *img, const float *hr, int h, int w, int shave)
+{
+    double se = 0.0;
+    size_t count = 0;
+    for (int c = 0; c < 3; c++)
+        for (int y = shave; y < h - shave; y++)
+            for (int x = shave; x < w - shave; x++) {
+                size_t k = ((size_t)c * h + y) * w + x;
+                float v = roundf(CLAMP(img[k], 0.0f, 1.0f) * 255.0f) / 255.0f;
+                double d = v - hr[k];
+                se += d * d;
+                count++;
+            }
+    double mse = count ? se / (double)count : 0.0;
+    return 10.0 * log10(1.0 / fmax(mse, 1e-12));
+}
+
+double trainer_validate(Trainer *t, const PhotoSet *val, int max_side, double *bicubic)
 {
     int scale = t->opt.gen.scale;
     Tensor lr = {0}, hr = {0};
-    double total = 0.0;
+    double total = 0.0, total_bicubic = 0.0;
     for (guint i = 0; i < val->photos->len; i++) {
         batch_center(g_ptr_array_index(val->photos, i), max_side, scale, &lr, &hr);
+        size_t plane = (size_t)hr.h * hr.w, lr_plane = (size_t)lr.h * lr.w;
+        float *img = g_new(float, 3 * plane);
         const Tensor *sr = generator_forward(t->gen, &lr, FALSE);
-        double se = 0.0;
-        size_t count = 0;
+        for (size_t k = 0; k < 3 * plane; k++)
+            img[k] = (sr->data[k] + 1.0f) * 0.5f;          /* [−1, 1] → [0, 1] */
+        total += psnr_shaved(img, hr.data, hr.h, hr.w, scale);
+
+        float *lr_rgb = g_new(float, 3 * lr_plane), *up = g_new(float, 3 * plane);
         for (int c = 0; c < 3; c++)
-            for (int y = scale; y < hr.h - scale; y++)
-                for (int x = scale; x < hr.w - scale; x++) {
-                    size_t k = ((size_t)c * hr.h + y) * hr.w + x;
-                    /* what a user gets: [−1, 1] → 8-bit [0, 1] */
-                    float v = CLAMP((sr->data[k] + 1.0f) * 0.5f, 0.0f, 1.0f);
-                    v = roundf(v * 255.0f) / 255.0f;
-                    double d = v - hr.data[k];
-                    se += d * d;
-                    count++;
-                }
-        double mse = count ? se / (double)count : 0.0;
-        total += 10.0 * log10(1.0 / fmax(mse, 1e-12));
+            for (size_t p = 0; p < lr_plane; p++)
+                lr_rgb[p * 3 + c] = lr.data[c * lr_plane + p];
+        resize_bicubic_up(lr_rgb, lr.w, lr.h, 3, scale, up);
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < plane; p++)
+                img[c * plane + p] = up[p * 3 + c];
+        total_bicubic += psnr_shaved(img, hr.data, hr.h, hr.w, scale);
+        g_free(lr_rgb);
+        g_free(up);
+        g_free(img);
     }
     tensor_clear(&lr);
     tensor_clear(&hr);
+    if (bicubic)
+        *bicubic = total_bicubic / val->photos->len;
     return total / val->photos->len;
 }

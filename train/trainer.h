@@ -58,9 +58,11 @@ void trainer_free(Trainer *trainer);
 float trainer_learning_rate(const Trainer *trainer);
 /* One optimisation step on a fresh batch. */
 void trainer_step(Trainer *trainer, StepStats *stats);
-/* Mean PSNR (dB, RGB in [0, 1], `scale` pixels shaved at the borders) of
- * the generator in evaluation mode on the centre squares (≤ max_side) of
- * the photos of `val`. */
-double trainer_validate(Trainer *trainer, const PhotoSet *val, int max_side);
+/* Mean PSNR (dB, 8-bit RGB, `scale` pixels shaved at the borders) of the
+ * generator in evaluation mode on the centre squares (≤ max_side) of the
+ * photos of `val`; *bicubic gets the same for MATLAB-style bicubic
+ * upscaling of the same LR, the baseline to beat. */
+double trainer_validate(Trainer *trainer, const PhotoSet *val, int max_side,
+                        double *bicubic);
 
 #endif

@@ -3,7 +3,7 @@
 and input, interleaved in one run (issue 5).
 
   tests/bench/bench-vs-pytorch.py --engine BUILD/tests/bench/srgan-bench-one
-        [--sizes 128,256] [--threads 1,2] [--rounds 3] [--reps 2]
+        [--sizes 128,256] [--threads 1,2] [--rounds 3] [--reps 2] [--warmup 1]
         [--models random16,shipped] [--markdown]
 
 For each model — "random16": the paper's 16-block 64-channel SRResNet 4×
@@ -11,11 +11,12 @@ with random weights, written to the srgan format so both engines load the
 same numbers; "shipped": weights/srgan-x4.safetensors — and each input size
 it first checks that our output equals PyTorch's within 1e-4 (max absolute
 difference over the [0,1] output), then times both engines: each
-measurement is a fresh process (one warm-up, --reps timed runs) so that its
-peak RSS is its own, and the two engines alternate, --rounds times, so that
+measurement is a fresh process (--warmup untimed runs, --reps timed runs)
+so that its peak RSS is its own, and the two engines alternate, --rounds times, so that
 a busy neighbour slows both alike.  It prints the median seconds, the
 ratio PyTorch / ours, the effective GFLOP/s (2 × convolution multiply-adds
-/ median) and the peak RSS.  Exit status 1 when an output differs by more
+/ median), the median CPU seconds of a run (less disturbed than wall time
+when other jobs share the cores) and the peak RSS.  Exit status 1 when an output differs by more
 than 1e-4 or a run fails.
 
 Developer tool: PyTorch runs from /usr/bin/python3 (Debian's python3-torch).
@@ -41,18 +42,20 @@ PHOTO = os.path.join(ROOT, "tests", "data", "photos", "coffee.png")
 
 
 def run(cmd):
-    """Runs one measurement process: ([seconds...], peak RSS in MB)."""
+    """Runs one measurement process: ([wall seconds...], [CPU seconds...],
+    peak RSS in MB)."""
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{res.stderr}")
-    times, rss = [], None
+    times, cpu, rss = [], [], None
     for line in res.stdout.splitlines():
-        key, _, value = line.partition(" ")
-        if key == "seconds":
-            times.append(float(value))
-        elif key == "peak_rss_kb":
-            rss = int(value) / 1024
-    return times, rss
+        words = line.split()
+        if words[:1] == ["seconds"]:
+            times.append(float(words[1]))
+            cpu.append(float(words[3]))
+        elif words[:1] == ["peak_rss_kb"]:
+            rss = int(words[1]) / 1024
+    return times, cpu, rss
 
 
 def make_input(path, size):
@@ -72,6 +75,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs at the start of each process")
     ap.add_argument("--models", default="random16,shipped")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = ap.parse_args()
@@ -79,6 +83,7 @@ def main():
     threads = [int(t) for t in args.threads.split(",")]
     torch_one = [sys.executable, os.path.join(HERE, "torch-bench-one.py")]
     ours_one = [os.path.abspath(args.engine)]
+    os.environ["SRGAN_BENCH_WARMUP"] = str(args.warmup)
 
     tmp = tempfile.mkdtemp(prefix="srgan-bench-")
     models = {}
@@ -116,6 +121,7 @@ def main():
                   f"({'within' if ok else 'ABOVE'} {TOLERANCE:g})", flush=True)
             for th in threads:
                 t = {"ours": [], "pytorch": []}
+                cpu = {"ours": [], "pytorch": []}
                 rss = {"ours": 0.0, "pytorch": 0.0}
                 common = [path, inp, str(size), str(size), str(th), str(args.reps)]
                 for rnd in range(args.rounds):
@@ -123,38 +129,47 @@ def main():
                     # follows the other's cache and frequency state.
                     order = ["ours", "pytorch"] if rnd % 2 == 0 else ["pytorch", "ours"]
                     for engine in order:
-                        times, r = run((ours_one if engine == "ours" else torch_one) + common)
+                        times, c, r = run((ours_one if engine == "ours" else torch_one) + common)
                         t[engine] += times
+                        cpu[engine] += c
                         rss[engine] = max(rss[engine], r)
                 med = {e: statistics.median(v) for e, v in t.items()}
                 flop = 2.0 * macs * size * size
                 for engine in ("pytorch", "ours"):
                     rows.append((engine, name, size, th, med[engine], med["pytorch"] / med[engine],
-                                 flop / med[engine] * 1e-9, rss[engine], len(t[engine])))
+                                 flop / med[engine] * 1e-9, rss[engine], len(t[engine]),
+                                 statistics.median(cpu[engine])))
                 print(f"# {name} {size}² {th} thread(s): PyTorch {med['pytorch']:.3f} s, "
                       f"ours {med['ours']:.3f} s, ratio {med['pytorch'] / med['ours']:.2f}", flush=True)
 
-    # Thread scaling of each engine: median(1 thread) / median(2 threads).
-    by_key = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
     if args.markdown:
-        print("\n| engine | model | size | threads | median s | ratio vs PyTorch | eff. GFLOP/s | peak RSS MB | runs |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("\n| engine | model | size | threads | median s | ratio vs PyTorch | eff. GFLOP/s "
+              "| median CPU s | peak RSS MB | runs |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in rows:
-            print(f"| {r[0]} | {r[1]} | {r[2]}² | {r[3]} | {r[4]:.3f} | {r[5]:.2f}× | {r[6]:.0f} | {r[7]:.0f} | {r[8]} |")
+            print(f"| {r[0]} | {r[1]} | {r[2]}² | {r[3]} | {r[4]:.3f} | {r[5]:.2f}× | {r[6]:.0f} "
+                  f"| {r[9]:.3f} | {r[7]:.0f} | {r[8]} |")
     else:
         print(f"\n{'engine':8} {'model':9} {'size':>5} {'thr':>3} {'median s':>9} {'ratio':>6} "
-              f"{'GFLOP/s':>8} {'RSS MB':>7} {'runs':>4}")
+              f"{'GFLOP/s':>8} {'CPU s':>8} {'RSS MB':>7} {'runs':>4}")
         for r in rows:
             print(f"{r[0]:8} {r[1]:9} {r[2]:>4}² {r[3]:>3} {r[4]:>9.3f} {r[5]:>5.2f}× "
-                  f"{r[6]:>8.0f} {r[7]:>7.0f} {r[8]:>4}")
+                  f"{r[6]:>8.0f} {r[9]:>8.3f} {r[7]:>7.0f} {r[8]:>4}")
+    # Thread scaling of each engine: median(1 thread) / median(2 threads),
+    # and what the CPU seconds say it would be on two otherwise idle cores
+    # (the work of the 2-thread run spread evenly over both).
+    wall = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+    work = {(r[0], r[1], r[2], r[3]): r[9] for r in rows}
     if 1 in threads and 2 in threads:
         print()
         for name in models:
             for size in sizes:
                 for engine in ("ours", "pytorch"):
-                    one, two = by_key.get((engine, name, size, 1)), by_key.get((engine, name, size, 2))
+                    one, two = wall.get((engine, name, size, 1)), wall.get((engine, name, size, 2))
+                    c1, c2 = work.get((engine, name, size, 1)), work.get((engine, name, size, 2))
                     if one and two:
-                        print(f"scaling {engine:8} {name:9} {size}²: 2 threads = {one / two:.2f}× 1 thread")
+                        print(f"scaling {engine:8} {name:9} {size}²: 2 threads = {one / two:.2f}× 1 thread "
+                              f"(CPU seconds {c1:.2f} → {c2:.2f}: {2 * c1 / c2:.2f}× if both cores were free)")
     if failures:
         print(f"{failures} output(s) differ from PyTorch by more than {TOLERANCE:g}")
     return 1 if failures else 0

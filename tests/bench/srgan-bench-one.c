@@ -4,11 +4,12 @@
  *   srgan-bench-one MODEL INPUT.f32 WIDTH HEIGHT THREADS REPS [OUTPUT.f32]
  *
  * INPUT.f32: WIDTH×HEIGHT×3 native floats in [0,1], rows packed (RGB).
- * Runs one untimed warm-up, then REPS timed upscales, and prints one
- * "seconds S" line per rep and a final "peak_rss_kb N" line.  OUTPUT.f32,
+ * Runs untimed warm-ups, then REPS timed upscales, and prints one
+ * "seconds S cpu C" line per rep (wall-clock and process CPU seconds) and
+ * a final "peak_rss_kb N" line.  OUTPUT.f32,
  * when given, receives the (4·WIDTH)×(4·HEIGHT)×3 result of the last run.
  * The tile size is the library's automatic choice unless SRGAN_BENCH_TILE
- * is set.
+ * is set; SRGAN_BENCH_WARMUP sets the number of warm-up runs (default 1).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,31 @@ static gboolean write_rect(gpointer user_data, int x, int y, int width, int heig
     return TRUE;
 }
 
+static double cpu_seconds(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+/* Peak resident memory of this process in KB: VmHWM, the high-water mark
+ * of its own address space.  (getrusage's ru_maxrss would also count the
+ * parent's memory at fork, which exec does not reset: the Python harness
+ * that starts this program holds PyTorch.) */
+static long peak_rss_kb(void)
+{
+    g_autofree char *status = NULL;
+    if (g_file_get_contents("/proc/self/status", &status, NULL, NULL)) {
+        const char *line = strstr(status, "VmHWM:");
+        if (line)
+            return strtol(line + strlen("VmHWM:"), NULL, 10);
+    }
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
 static int parse_int(const char *text, const char *what, int lo, int hi)
 {
     char *end;
@@ -72,6 +98,8 @@ int main(int argc, char **argv)
     int threads = parse_int(argv[5], "THREADS", 1, 256);
     int reps = parse_int(argv[6], "REPS", 1, 1000);
     const char *tile = g_getenv("SRGAN_BENCH_TILE");
+    const char *warmup_text = g_getenv("SRGAN_BENCH_WARMUP");
+    int warmup = warmup_text ? parse_int(warmup_text, "SRGAN_BENCH_WARMUP", 0, 100) : 1;
 
     g_autoptr(GError) error = NULL;
     g_autoptr(SrganModel) model = srgan_model_load(argv[1], &error);
@@ -98,15 +126,17 @@ int main(int argc, char **argv)
     if (tile)
         params.tile_size = parse_int(tile, "SRGAN_BENCH_TILE", 16, 4096);
 
-    for (int rep = -1; rep < reps; rep++) {
+    for (int rep = -warmup; rep < reps; rep++) {
         gint64 t0 = g_get_monotonic_time();
+        double c0 = cpu_seconds();
         if (!srgan_upscale(model, width, height, SRGAN_PIXELS_RGB, read_rect, write_rect,
                            &im, &params, &error)) {
             fprintf(stderr, "srgan-bench-one: %s\n", error->message);
             return 1;
         }
         if (rep >= 0)
-            printf("seconds %.6f\n", (g_get_monotonic_time() - t0) * 1e-6);
+            printf("seconds %.6f cpu %.6f\n", (g_get_monotonic_time() - t0) * 1e-6,
+                   cpu_seconds() - c0);
     }
     if (argc == 8 && !g_file_set_contents(argv[7], (const char *)dst,
                                           sizeof(float) * 3 * (gssize)width * s * height * s,
@@ -114,8 +144,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "srgan-bench-one: %s\n", error->message);
         return 1;
     }
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    printf("peak_rss_kb %ld\n", usage.ru_maxrss);
+    printf("peak_rss_kb %ld\n", peak_rss_kb());
     return 0;
 }

@@ -5,9 +5,10 @@
  *               [--nets shipped,paper] [--model PATH]
  *
  * For each net and each N×N input: one untimed warm-up, then --reps timed
- * runs; prints the median seconds, the effective GFLOP/s
- * (2 · multiply-adds per input pixel · pixels / seconds, the convention of
- * DESIGN.md's figures) and the process's peak RSS so far (getrusage
+ * runs; prints the median seconds, the effective GFLOP/s (2 · multiply-adds
+ * per input pixel · pixels / seconds, the convention of DESIGN.md's
+ * figures), the median CPU seconds of all threads (less sensitive to a busy
+ * machine than wall time) and the process's peak RSS so far (getrusage
  * ru_maxrss; run one net and size per process for a per-case figure).
  * A benchmark, not a test: it asserts nothing about speed.
  */
@@ -49,6 +50,16 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* CPU seconds (user + system, all threads) used so far: on a shared
+ * machine wall time depends on the neighbours, CPU time much less. */
+static double cpu_seconds(void)
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 static long peak_rss_mb(void)
 {
     struct rusage usage;
@@ -63,20 +74,27 @@ static gboolean bench(const char *name, SrganModel *model, int size, int reps,
     test_image_fill(src, 1, -1);
     BenchIO io = { .src = src };
     g_autofree double *seconds = g_new(double, reps);
+    g_autofree double *cpu = g_new(double, reps);
     for (int r = -1; r < reps; r++) {   /* r = -1: warm-up */
         const gint64 start = g_get_monotonic_time();
+        const double cpu_start = cpu_seconds();
         if (!srgan_upscale(model, size, size, SRGAN_PIXELS_RGB, bench_read, bench_write,
                            &io, params, error))
             return FALSE;
-        if (r >= 0)
+        if (r >= 0) {
             seconds[r] = (g_get_monotonic_time() - start) / 1e6;
+            cpu[r] = cpu_seconds() - cpu_start;
+        }
     }
     qsort(seconds, reps, sizeof(double), compare_doubles);
+    qsort(cpu, reps, sizeof(double), compare_doubles);
     const double median = reps % 2 ? seconds[reps / 2] : (seconds[reps / 2 - 1] + seconds[reps / 2]) / 2;
     const double gflop = 2.0 * srgan_model_get_macs_per_pixel(model) * size * size / 1e9;
-    printf("%-8s %4d×%-4d  median %7.3f s (min %.3f, max %.3f, %d runs)  %6.1f GFLOP/s  (%.1f GFLOP)  peak RSS %ld MB\n",
+    const double cpu_median = reps % 2 ? cpu[reps / 2] : (cpu[reps / 2 - 1] + cpu[reps / 2]) / 2;
+    printf("%-8s %4d×%-4d  median %7.3f s (min %.3f, max %.3f, %d runs)  %6.1f GFLOP/s  "
+           "(%.1f GFLOP; %.2f CPU-s, %.1f GFLOP per CPU-s)  peak RSS %ld MB\n",
            name, size, size, median, seconds[0], seconds[reps - 1], reps,
-           gflop / median, gflop, peak_rss_mb());
+           gflop / median, gflop, cpu_median, gflop / cpu_median, peak_rss_mb());
     fflush(stdout);
     return TRUE;
 }

@@ -3,8 +3,10 @@
 
   torch-bench-one.py MODEL INPUT.f32 WIDTH HEIGHT THREADS REPS [OUTPUT.f32]
 
-Same arguments and output lines as srgan-bench-one: one untimed warm-up,
-REPS "seconds S" lines, then "peak_rss_kb N".  Runs the network of
+Same arguments, environment and output lines as srgan-bench-one: untimed
+warm-ups (SRGAN_BENCH_WARMUP, default 1),
+REPS "seconds S cpu C" lines (wall-clock and process CPU seconds), then
+"peak_rss_kb N".  Runs the network of
 srresnet_torch.py with channels_last tensors in inference mode on THREADS
 intra-op threads.
 """
@@ -20,6 +22,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from srresnet_torch import SRResNet  # noqa: E402
 
 
+def peak_rss_kb():
+    """VmHWM: this process's own peak RSS (ru_maxrss would include the
+    harness's memory at fork)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main():
     if len(sys.argv) not in (7, 8):
         sys.exit(__doc__)
@@ -30,14 +45,14 @@ def main():
     x = torch.from_numpy(pixels).permute(2, 0, 1).unsqueeze(0).contiguous(memory_format=torch.channels_last)
     net = SRResNet(model_path).eval()
     with torch.inference_mode():
-        for rep in range(-1, reps):
-            t0 = time.perf_counter()
+        for rep in range(-int(os.environ.get("SRGAN_BENCH_WARMUP", "1")), reps):
+            t0, c0 = time.perf_counter(), time.process_time()
             y = net(x)
             if rep >= 0:
-                print(f"seconds {time.perf_counter() - t0:.6f}", flush=True)
+                print(f"seconds {time.perf_counter() - t0:.6f} cpu {time.process_time() - c0:.6f}", flush=True)
     if len(sys.argv) == 8:
         y[0].permute(1, 2, 0).contiguous().numpy().astype(np.float32).tofile(sys.argv[7])
-    print(f"peak_rss_kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+    print(f"peak_rss_kb {peak_rss_kb()}")
 
 
 if __name__ == "__main__":

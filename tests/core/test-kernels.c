@@ -32,10 +32,6 @@ static float *random_floats(GRand *rand, size_t n, double lo, double hi)
     return v;
 }
 
-typedef struct {
-    SrganConv conv;
-} OwnedConv;
-
 static void make_conv(SrganConv *conv, GRand *rand, int k, int cin, int cout, int prelu_count)
 {
     memset(conv, 0, sizeof *conv);

@@ -3,6 +3,7 @@
  * after running plug-in-srgan on the same file.
  *
  *   core-upscale [--any-depth] IN.png GIMP-OUT.png [TOLERANCE] [REFERENCE-OUT.png]
+ *   core-upscale --same A.png B.png     (the undo test: identical pictures)
  *
  * Reads 8- and 16-bit grey, grey+alpha, RGB and RGBA PNGs (libpng, no
  * colour conversion: samples / (2^depth − 1) are the perceptual values the
@@ -139,9 +140,51 @@ write_rect(gpointer user_data, int x, int y, int w, int h, const float *buf, GEr
     return TRUE;
 }
 
+/* --same: A and B have the same size, layout and samples (exit 0). */
+static int
+compare_same(const char *a_path, const char *b_path)
+{
+    g_autoptr(GError) error = NULL;
+    Picture a = { 0 }, b = { 0 };
+    int status = 0;
+
+    if (!read_png(a_path, &a, &error) || !read_png(b_path, &b, &error)) {
+        g_printerr("core-upscale: %s\n", error->message);
+        return 2;
+    }
+    if (a.width != b.width || a.height != b.height || a.channels != b.channels) {
+        g_printerr("FAIL %s is %d×%d×%d, %s is %d×%d×%d\n", b_path, b.width, b.height,
+                   b.channels, a_path, a.width, a.height, a.channels);
+        status = 1;
+    } else {
+        gsize n = (gsize) a.width * a.height * a.channels, differ = 0, hidden = 0;
+        gboolean has_alpha = a.channels == 2 || a.channels == 4;
+        for (gsize i = 0; i < n; i++) {
+            gsize alpha_index = i - i % a.channels + a.channels - 1;
+            /* As above: GIMP's PNG export zeroes colour under alpha 0. */
+            if (has_alpha && i != alpha_index && a.data[alpha_index] == 0.0f &&
+                b.data[alpha_index] == 0.0f) {
+                hidden++;
+                continue;
+            }
+            differ += a.data[i] != b.data[i];
+        }
+        printf("%s vs %s: %d×%d×%d, %zu samples differ (%zu colour samples under "
+               "alpha 0 not compared)\n", a_path, b_path, a.width, a.height, a.channels,
+               differ, hidden);
+        status = differ != 0;
+    }
+    picture_clear(&a);
+    picture_clear(&b);
+    return status;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--same") == 0)
+        return compare_same(argv[2], argv[3]);
+
     static const SrganPixels layouts[] = { 0, SRGAN_PIXELS_Y, SRGAN_PIXELS_YA,
                                            SRGAN_PIXELS_RGB, SRGAN_PIXELS_RGBA };
     g_autoptr(GError) error = NULL;

@@ -75,6 +75,7 @@ else
 fi
 sleep 20   # the preview's region is computed on a worker thread
 import -window root "$out"
+convert "$out" -trim +repage "$out" 2>/dev/null || true   # drop the empty black screen around it
 kill \$gimp_pid 2>/dev/null || true
 wait \$gimp_pid 2>/dev/null || true
 INSIDE

@@ -66,6 +66,9 @@ static void bench(const PhotoSet *photos, TrainPhase phase, int steps, const cha
            "(%.2f s CPU) = %.3f steps/s; 1e5 steps = %.1f days\n",
            phase == PHASE_SRGAN ? "srgan (VGG54 + D)" : "srresnet (MSE)",
            median, cpu[steps / 2], 1.0 / median, median * 1e5 / 86400.0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak resident memory so far: %.0f MB\n", ru.ru_maxrss / 1024.0);
     g_free(times);
     g_free(cpu);
     trainer_free(t);
@@ -80,7 +83,7 @@ int main(int argc, char **argv)
     const char *which = argc > 2 ? argv[2] : "both";
     int steps = argc > 3 ? atoi(argv[3]) : 3;
     g_autoptr(GError) error = NULL;
-    PhotoSet *photos = photo_set_load(argv[1], 96, &error);
+    PhotoSet *photos = photo_set_load(argv[1], 96, 0, &error);
     if (!photos) {
         g_printerr("%s\n", error->message);
         return 1;

@@ -7,6 +7,8 @@
  * ‖analytic − numeric‖ / max(‖analytic‖, ‖numeric‖) over the coordinates
  * checked, which must be ≤ tol (1e-2 for these fp32 layers, the bound
  * issue 6 sets).  Large arrays are sampled at `max_coords` random spots.
+ * GRADCHECK_VERBOSE=1 in the environment prints each coordinate or
+ * direction that disagrees, for debugging.
  */
 #ifndef TESTS_TRAINER_GRADCHECK_H
 #define TESTS_TRAINER_GRADCHECK_H

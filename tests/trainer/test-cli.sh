@@ -3,15 +3,30 @@
 # error and no output file; a short run writes a checkpoint and an export;
 # SIGINT during a run saves a checkpoint and exits 130; --resume continues
 # from the saved step; --export-only re-exports a checkpoint.
-#   test-cli.sh path/to/srgan-train
+#   test-cli.sh path/to/srgan-train path/to/test-trainer-train
+# Photos: $SRGAN_TRAIN_PHOTOS, else tests/data/photos, else synthetic ones
+# (test-trainer-train --make-photos).
 set -u
 train=$1
+maker=$2
 dir=$(mktemp -d "${TMPDIR:-/tmp}/srgan-train-cli-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL $*"; exit 1; }
 
 photos=${SRGAN_TRAIN_PHOTOS:-$(dirname "$0")/../data/photos}
-[ -d "$photos" ] || { echo "SKIP: no photo folder at $photos"; exit 77; }
+if [ ! -d "$photos" ]; then
+    photos=$dir/photos
+    "$maker" --make-photos "$photos" || fail "could not make synthetic photos"
+fi
+echo "photos from $photos"
+
+# 0. the phase of a resumed run is the checkpoint's
+"$train" --data "$photos" --blocks 1 --channels 8 --batch 2 --crop 32 --steps 1 \
+    --checkpoint "$dir/p.ckpt" > /dev/null 2>&1 || fail "one-step run"
+out=$("$train" --data "$photos" --phase srgan --resume --checkpoint "$dir/p.ckpt" 2>&1) \
+    && fail "resuming an srresnet checkpoint as srgan accepted"
+echo "$out" | grep -q -- "--init" || fail "phase mismatch error does not point to --init: $out"
+
 
 small="--blocks 1 --channels 8 --batch 2 --crop 32 --log-every 1"
 

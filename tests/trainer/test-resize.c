@@ -38,6 +38,29 @@ static gboolean check_constant_and_ramp(void)
     return ok;
 }
 
+/* Enlarging: a constant stays constant and a ramp is reproduced inside. */
+static gboolean check_upscale(void)
+{
+    int w = 12, h = 10, f = 4;
+    float *src = g_new(float, w * h), *dst = g_new(float, w * f * h * f);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            src[y * w + x] = 0.1f + 0.03f * x + 0.01f * y;
+    resize_bicubic_up(src, w, h, 1, f, dst);
+    double err = 0;
+    for (int y = 2 * f; y < (h - 2) * f; y++)
+        for (int x = 2 * f; x < (w - 2) * f; x++) {
+            /* output pixel centre in input coordinates */
+            double sx = (x + 0.5) / f - 0.5, sy = (y + 0.5) / f - 0.5;
+            err = fmax(err, fabs(dst[y * w * f + x] - (0.1 + 0.03 * sx + 0.01 * sy)));
+        }
+    gboolean ok = err < 1e-5;
+    printf("%s bicubic x4 up reproduces a ramp: error %.1e\n", ok ? "ok  " : "FAIL", err);
+    g_free(src);
+    g_free(dst);
+    return ok;
+}
+
 static int check_set5(const char *shared)
 {
     static const char *names[] = {"baby", "bird", "butterfly", "head", "woman"};
@@ -95,6 +118,7 @@ static int check_set5(const char *shared)
 int main(int argc, char **argv)
 {
     gboolean ok = check_constant_and_ramp();
+    ok &= check_upscale();
     /* $SRGAN_SHARED, else the default meson passes (../shared) */
     const char *shared = g_getenv("SRGAN_SHARED");
     if (!shared && argc > 1)

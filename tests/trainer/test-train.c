@@ -5,7 +5,8 @@
  *     the loss of the last 30 steps is well below that of the first 30.
  *  2. Its export loads in the core unchanged (srgan_model_load) with the
  *     right metadata, and srgan_upscale() gives what the trainer's own
- *     evaluation-mode forward pass gives, within 2e-3.
+ *     evaluation-mode forward pass gives, within 2e-3; the same for ×2
+ *     with shared PReLU slopes and ×8 (a few steps each).
  *  3. SRGAN phase (discriminator, random tiny VGG φ(2,2), adversarial loss),
  *     initialised from step 1's checkpoint: the generator starts equal to
  *     the SRResNet, a few steps run with finite losses.
@@ -32,10 +33,11 @@ static char *tmp_path(const char *name)
 }
 
 /* A few 160×128 images with edges, gradients and texture, when no photo
- * folder is at hand. */
-static char *synthesize_photos(void)
+ * folder is at hand (also `test-trainer-train --make-photos DIR` for
+ * test-cli.sh). */
+static char *synthesize_photos_in(const char *dir_in)
 {
-    char *dir = tmp_path("photos");
+    char *dir = g_strdup(dir_in);
     g_mkdir(dir, 0755);
     Rng rng;
     rng_seed(&rng, 99);
@@ -57,6 +59,12 @@ static char *synthesize_photos(void)
         g_object_unref(pb);
     }
     return dir;
+}
+
+static char *synthesize_photos(void)
+{
+    g_autofree char *dir = tmp_path("photos");
+    return synthesize_photos_in(dir);
 }
 
 static TrainOptions small_options(TrainPhase phase)
@@ -120,9 +128,15 @@ static gboolean check_export_in_core(Trainer *t, const char *model_path)
         printf("FAIL the core rejects the export: %s\n", error->message);
         return FALSE;
     }
-    gboolean ok = check(srgan_model_get_scale(model) == 4 && srgan_model_get_blocks(model) == 2 &&
-                        srgan_model_get_channels(model) == 16,
-                        "the core loads the export: scale 4, 2 blocks, 16 channels");
+    const GeneratorConfig *gc = &t->opt.gen;
+    char what[160];
+    g_snprintf(what, sizeof what, "the core loads the export: scale %d, %d blocks, %d channels, "
+               "%s PReLU", gc->scale, gc->blocks, gc->channels,
+               gc->prelu_count == 1 ? "shared" : "per-channel");
+    gboolean ok = check(srgan_model_get_scale(model) == gc->scale &&
+                        srgan_model_get_blocks(model) == gc->blocks &&
+                        srgan_model_get_channels(model) == gc->channels, what);
+    int s = gc->scale;
 
     /* 21×17 pixels of a photo; the trainer's forward in eval mode vs the core */
     int w = 21, h = 17;
@@ -132,7 +146,7 @@ static gboolean check_export_in_core(Trainer *t, const char *model_path)
         for (int x = 0; x < w; x++)
             for (int c = 0; c < 3; c++)
                 rgb[(y * w + x) * 3 + c] = p->rgb[((size_t)(y + 20) * p->width + x + 20) * 3 + c] / 255.0f;
-    Image im = {rgb, w, h, g_new0(float, (size_t)w * h * 48), w * 4};
+    Image im = {rgb, w, h, g_new0(float, (size_t)w * h * 3 * s * s), w * s};
     SrganParams params = srgan_params_default();
     params.threads = 2;
     params.tile_size = 16;   /* tiles and halos too */
@@ -148,14 +162,14 @@ static gboolean check_export_in_core(Trainer *t, const char *model_path)
     const Tensor *sr = generator_forward(t->gen, &lr, FALSE);
     double worst = 0;
     for (int c = 0; c < 3; c++)
-        for (int y = 0; y < h * 4; y++)
-            for (int x = 0; x < w * 4; x++) {
-                float mine = CLAMP((sr->data[((size_t)c * h * 4 + y) * w * 4 + x] + 1.0f) * 0.5f, 0.0f, 1.0f);
-                float core = im.out[((size_t)y * w * 4 + x) * 3 + c];
+        for (int y = 0; y < h * s; y++)
+            for (int x = 0; x < w * s; x++) {
+                float mine = CLAMP((sr->data[((size_t)c * h * s + y) * w * s + x] + 1.0f) * 0.5f, 0.0f, 1.0f);
+                float core = im.out[((size_t)y * w * s + x) * 3 + c];
                 worst = fmax(worst, fabs(mine - core));
             }
-    char what[128];
-    g_snprintf(what, sizeof what, "srgan_upscale matches the trainer's forward pass (max diff %.2e)", worst);
+    g_snprintf(what, sizeof what, "x%d: srgan_upscale matches the trainer's forward pass (max diff %.2e)",
+               s, worst);
     ok &= check(worst < 2e-3, what);
     tensor_clear(&lr);
     g_free(rgb);
@@ -187,6 +201,30 @@ static gboolean run_srresnet(const PhotoSet *photos, const char *ckpt, const cha
     ok &= check(checkpoint_save(t, ckpt, &error), "checkpoint saved");
     ok &= check_export_in_core(t, model);
     trainer_free(t);
+    return ok;
+}
+
+/* The other scales and shared PReLU slopes: a few steps (so BatchNorm's
+ * running statistics are not trivial), then the same export check. */
+static gboolean check_other_exports(const PhotoSet *photos)
+{
+    static const GeneratorConfig configs[] = {{2, 1, 8, 1}, {8, 1, 8, 8}};
+    gboolean ok = TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(configs); i++) {
+        g_autoptr(GError) error = NULL;
+        TrainOptions opt = small_options(PHASE_SRRESNET);
+        opt.gen = configs[i];
+        opt.crop = 64;
+        Trainer *t = trainer_new(&opt, photos, NULL, &error);
+        if (!t)
+            return check(FALSE, error->message);
+        StepStats st;
+        for (int k = 0; k < 3; k++)
+            trainer_step(t, &st);
+        g_autofree char *path = g_strdup_printf("%s/x%d.safetensors", tmpdir, configs[i].scale);
+        ok &= check_export_in_core(t, path);
+        trainer_free(t);
+    }
     return ok;
 }
 
@@ -288,6 +326,10 @@ static gboolean run_resume(const PhotoSet *photos)
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--make-photos") == 0) {
+        g_free(synthesize_photos_in(argv[2]));
+        return 0;
+    }
     tmpdir = g_dir_make_tmp("srgan-train-test-XXXXXX", NULL);
     g_autofree char *photo_dir = NULL;
     if (argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_DIR))
@@ -296,14 +338,29 @@ int main(int argc, char **argv)
         photo_dir = synthesize_photos();
     printf("photos from %s\n", photo_dir);
     g_autoptr(GError) error = NULL;
-    PhotoSet *photos = photo_set_load(photo_dir, 64, &error);
+    PhotoSet *photos = photo_set_load(photo_dir, 64, 0, &error);
     if (!photos) {
         printf("FAIL %s\n", error->message);
         return 1;
     }
+    /* --max-side: every photo shrunk by the smallest integer factor that fits */
+    PhotoSet *shrunk = photo_set_load(photo_dir, 16, 100, &error);
+    gboolean fits = shrunk && shrunk->photos->len == photos->photos->len;
+    for (guint i = 0; fits && i < photos->photos->len; i++) {
+        const Photo *a = g_ptr_array_index(photos->photos, i);
+        const Photo *b = g_ptr_array_index(shrunk->photos, i);
+        int f = (MAX(a->width, a->height) + 99) / 100;
+        fits = b->width == (a->width + f - 1) / f && b->height == (a->height + f - 1) / f &&
+               MAX(b->width, b->height) <= 100;
+    }
+    check(fits, "photos larger than max_side are shrunk by an integer factor to fit");
+    photo_set_free(shrunk);
+
     g_autofree char *ckpt = tmp_path("srresnet.ckpt");
     g_autofree char *model = tmp_path("model.safetensors");
-    gboolean ok = run_srresnet(photos, ckpt, model);
+    gboolean ok = fits;
+    ok &= run_srresnet(photos, ckpt, model);
+    ok &= check_other_exports(photos);
     ok &= run_srgan(photos, ckpt);
     ok &= run_resume(photos);
     photo_set_free(photos);
