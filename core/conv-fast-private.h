@@ -2,8 +2,8 @@
  * conv-fast.c and the kernels it dispatches to).
  *
  * conv-fast.c checks the CPU, packs the weights (portable C) and calls a
- * kernel; the kernel file (conv-winograd-avx2.c) is compiled with -mavx2
- * -mfma and holds nothing but code that runs after that check.
+ * kernel; the kernel files (conv-*-avx2.c) are compiled with -mavx2 -mfma
+ * and hold nothing but code that runs after that check.
  */
 #ifndef SRGAN_CONV_FAST_PRIVATE_H
 #define SRGAN_CONV_FAST_PRIVATE_H
@@ -14,6 +14,7 @@
 typedef enum {
     SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
     SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9 tail) */
+    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4, cout % 16 == 0 (the 9×9 head) */
 } SrganFastKind;
 
 /* Winograd F(4×4, 3×3) (Lavin & Gray 2016, "Fast Algorithms for
@@ -36,7 +37,8 @@ struct SrganConvFast {
     float *bias;    /* (cout) */
     float *slope;   /* (cout) PReLU slopes, one per channel, or NULL */
     /* WINOGRAD_F43: (cout/16, 36, cin, 16), G g Gᵀ per output block;
-     * WINOGRAD_SPLIT: the same for the split_cout-channel 3×3 conv. */
+     * WINOGRAD_SPLIT: the same for the split_cout-channel 3×3 conv;
+     * DIRECT: the (k, k, cin, cout) weights as they are. */
     float *weight;
     int split_cout;  /* WINOGRAD_SPLIT: m²·cout rounded up to 16 */
 };
@@ -64,6 +66,12 @@ typedef struct {
 
 /* Kernels.  They need AVX2 and FMA: call them only after checking. */
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
+/* DIRECT: scratch floats, and the kernel (needs AVX2 and FMA). */
+#define SRGAN_DIRECT_MAX_CIN 4
+size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
+void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
+                               float *out, const float *residual, float *workspace);
+
 /* WINOGRAD_SPLIT's second step, for cout ≤ 8: out[y][x][o] = epilogue(bias[o]
  * + Σ_{a,b<m} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]), pieces being
  * (h + 3(m−1), w + 3(m−1), piece_stride) with at least 7 readable floats

@@ -12,7 +12,9 @@
  *     by Winograd on the input grown by k/2 − 1 pixels, and a gather adds
  *     the m² shifted pieces — the 9×9 C→3 tail, ~11 %: 4608 multiply-adds
  *     per pixel (27 outputs padded to 32) instead of 15552.
- * The 9×9 3→C head (under 1 %) stays on the BLAS path.
+ *   - odd k, cin ≤ 4, cout % 16 == 0: direct (conv-direct-avx2.c) — the
+ *     9×9 3→C head, under 1 %, here so that a forward pass makes no
+ *     OpenBLAS call (whose threads would spin beside the tiler's).
  *
  * The environment variable SRGAN_NO_FAST_KERNELS=1 makes every call
  * decline: the benchmark and tests use it to compare against the
@@ -91,6 +93,11 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
     const char *off = g_getenv("SRGAN_NO_FAST_KERNELS");
     if ((off && *off && strcmp(off, "0") != 0) || !cpu_has_avx2_fma())
         return FALSE;
+    if (conv->ksize % 2 == 1 && conv->cin >= 1 && conv->cin <= SRGAN_DIRECT_MAX_CIN
+        && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
+        *kind = SRGAN_FAST_DIRECT;
+        return TRUE;
+    }
     if (conv->cin <= 0 || conv->cin % 8 != 0)
         return FALSE;
     if (conv->ksize == 3 && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
@@ -124,7 +131,10 @@ srgan_conv_fast_prepare(const SrganConv *conv)
         for (int c = 0; c < conv->cout; c++)
             fast->slope[c] = conv->prelu[conv->prelu_count == 1 ? 0 : c];
     }
-    if (kind == SRGAN_FAST_WINOGRAD_F43) {
+    if (kind == SRGAN_FAST_DIRECT) {
+        fast->weight = g_memdup2(conv->weight, sizeof(float) * conv->ksize * conv->ksize
+                                                 * conv->cin * conv->cout);
+    } else if (kind == SRGAN_FAST_WINOGRAD_F43) {
         fast->weight = g_new(float, (size_t)SRGAN_WINO_POINTS * conv->cin * conv->cout);
         srgan_winograd_f43_pack(conv->weight, conv->cin, conv->cout, fast->weight);
     } else {
@@ -164,6 +174,8 @@ srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w)
     const SrganConvFast *fast = conv->fast;
     if (!fast)
         return 0;
+    if (fast->kind == SRGAN_FAST_DIRECT)
+        return srgan_direct_workspace_floats(conv->cin, conv->ksize, h, w);
     if (fast->kind == SRGAN_FAST_WINOGRAD_F43)
         return srgan_winograd_f43_workspace_floats(conv->cin);
     if (fast->kind == SRGAN_FAST_WINOGRAD_SPLIT) {
@@ -188,6 +200,9 @@ srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
         .workspace = workspace,
     };
     switch (fast->kind) {
+    case SRGAN_FAST_DIRECT:
+        srgan_direct_forward_avx2(fast, in, h, w, out, residual, workspace);
+        return;
     case SRGAN_FAST_WINOGRAD_F43:
         srgan_winograd_f43_run_avx2(&run);
         return;

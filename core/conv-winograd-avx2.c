@@ -16,6 +16,10 @@
  * Blocks are small enough for V and M to stay in L2, so the kernel streams
  * only the input, the weights and the output.
  *
+ * The output grid may start outside the input (origin < 0): the 9×9 tail
+ * is computed as nine 3×3 pieces on a grid grown by 3 pixels, which
+ * srgan_split_gather_avx2() (at the end of this file) shifts and adds.
+ *
  * Compiled with -mavx2 -mfma; conv-fast.c calls it only on CPUs that have
  * both.  Transform matrices: Lavin & Gray, section 4 (points 0, ±1, ±2, ∞);
  * checked against direct convolution by tests/core/test-conv-fast.c.

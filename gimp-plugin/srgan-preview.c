@@ -21,6 +21,9 @@ struct _SrganPreview {
     char *model_path;               /* the cached model's file */
     SrganModel *model;
     GCancellable *cancellable;      /* of the newest job */
+    GtkWidget *source_area;         /* the source preview's drawing area */
+    GeglRectangle region;           /* source region of the newest job */
+    gboolean has_region;
     /* Last finished preview, R'G'B'A u8, shown_w × shown_h. */
     guint8 *result_pixels;
     guint8 *original_pixels;
@@ -194,6 +197,50 @@ current_model(SrganPreview *preview, GError **error)
     return preview->model;
 }
 
+/* Outlines the upscaled region on the source preview (black and white,
+ * visible on any image). */
+static void
+outline_region(SrganPreview *preview, cairo_t *cr)
+{
+    int x0, y0, x1, y1;
+
+    if (!preview->has_region)
+        return;
+    gimp_preview_transform(preview->source, preview->region.x, preview->region.y, &x0, &y0);
+    gimp_preview_transform(preview->source, preview->region.x + preview->region.width,
+                           preview->region.y + preview->region.height, &x1, &y1);
+    cairo_set_line_width(cr, 1.0);
+    cairo_rectangle(cr, x0 + 0.5, y0 + 0.5, x1 - x0 - 1, y1 - y0 - 1);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_stroke_preserve(cr);
+    double dash = 4.0;
+    cairo_set_dash(cr, &dash, 1, 0);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_stroke(cr);
+}
+
+#if GTK_MAJOR_VERSION >= 3
+static gboolean
+on_source_draw(GtkWidget *widget, cairo_t *cr, gpointer user_data)
+{
+    (void) widget;
+    outline_region(user_data, cr);
+    return FALSE;
+}
+#define SOURCE_DRAW_SIGNAL "draw"
+#else
+static gboolean
+on_source_draw(GtkWidget *widget, GdkEventExpose *event, gpointer user_data)
+{
+    cairo_t *cr = gdk_cairo_create(gtk_widget_get_window(widget));
+    (void) event;
+    outline_region(user_data, cr);
+    cairo_destroy(cr);
+    return FALSE;
+}
+#define SOURCE_DRAW_SIGNAL "expose-event"
+#endif
+
 void
 srgan_preview_update(SrganPreview *preview)
 {
@@ -227,6 +274,10 @@ srgan_preview_update(SrganPreview *preview)
                      bounds->x + bounds->width - region.width);
     region.y = CLAMP(py + (ph - region.height) / 2, bounds->y,
                      bounds->y + bounds->height - region.height);
+
+    preview->region = region;
+    preview->has_region = TRUE;
+    gtk_widget_queue_draw(preview->source_area);
 
     GeglRectangle crop_rect = srgan_plugin_region_with_halo(model, &region, bounds);
     GeglRectangle out = { region.x * scale, region.y * scale,
@@ -280,6 +331,9 @@ srgan_preview_new(GimpPreview *source, GtkWidget *result,
     g_signal_connect_swapped(source, "invalidated",
                              G_CALLBACK(srgan_preview_update), preview);
     g_signal_connect(show_original, "toggled", G_CALLBACK(on_toggled), preview);
+    preview->source_area = gimp_preview_get_area(source);
+    g_signal_connect_after(preview->source_area, SOURCE_DRAW_SIGNAL,
+                           G_CALLBACK(on_source_draw), preview);
     return preview;
 }
 
@@ -290,6 +344,7 @@ srgan_preview_free(SrganPreview *preview)
         return;
     g_signal_handlers_disconnect_by_data(preview->source, preview);
     g_signal_handlers_disconnect_by_data(preview->show_original, preview);
+    g_signal_handlers_disconnect_by_data(preview->source_area, preview);
     if (preview->cancellable != NULL)
         g_cancellable_cancel(preview->cancellable);
     preview->dead = TRUE;

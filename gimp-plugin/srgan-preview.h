@@ -3,7 +3,8 @@
  * The user pans a GimpDrawablePreview over the source at 100%; the square
  * in the middle of what it shows is upscaled by srgan_plugin_render() (the
  * same function as the final run) on a worker thread and drawn at 100% of
- * the result in a GimpPreviewArea beside it.  A toggle swaps the result for
+ * the result in a GimpPreviewArea beside it; a dashed outline on the source
+ * preview marks that square.  A toggle swaps the result for
  * the original pixels enlarged by the same factor (nearest neighbour, so
  * the comparison shows what the network added).  Only GTK and libgimpwidgets
  * calls that GIMP 2.10 (GTK 2) and GIMP 3.0 (GTK 3) share are used here;

@@ -24,6 +24,7 @@ The input is a crop of a committed test photo (tests/data/photos).
 """
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,13 +80,21 @@ def main():
     ap.add_argument("--models", default="random16,shipped")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="srgan-bench-")
+    try:
+        return measure(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args, tmp):
+    """Writes the models and inputs under tmp, checks, times, prints."""
     sizes = [int(s) for s in args.sizes.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
     torch_one = [sys.executable, os.path.join(HERE, "torch-bench-one.py")]
     ours_one = [os.path.abspath(args.engine)]
     os.environ["SRGAN_BENCH_WARMUP"] = str(args.warmup)
-
-    tmp = tempfile.mkdtemp(prefix="srgan-bench-")
     models = {}
     for name in args.models.split(","):
         if name == "random16":

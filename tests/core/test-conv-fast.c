@@ -1,6 +1,6 @@
 /* test-conv-fast.c — every fast convolution kernel (core/conv-fast*.c)
  * against the reference loops (srgan_conv_forward_ref), on the generator's
- * shapes (3×3 C→C and C→4C, the 9×9 C→3 tail) and on awkward ones: sizes
+ * shapes (3×3 C→C and C→4C, the 9×9 C→3 tail and 3→C head) and on awkward ones: sizes
  * that are not multiples of the Winograd tile, images smaller than the
  * kernel, shared and per-channel PReLU, a
  * residual, few input channels.  Also checks that the kernels decline what
@@ -159,6 +159,12 @@ int main(void)
         { 128, 16, 3, 11, 13, 0, TRUE },
         /* enough tiles to span several blocks, with a ragged last block */
         { 16, 16, 3, 61, 45, 16, TRUE },
+        /* the 9×9 head (3→C) and other few-input convs: direct */
+        { 3, 64, 9, 37, 29, 1, FALSE },
+        { 3, 64, 9, 5, 7, 64, FALSE },
+        { 3, 64, 9, 1, 1, 1, FALSE },
+        { 1, 16, 3, 6, 13, 16, TRUE },
+        { 4, 32, 5, 11, 8, 0, TRUE },
         /* the 9×9 tail (C→3), cut into 3×3 pieces; other k = 3m */
         { 64, 3, 9, 29, 41, 0, FALSE },
         { 64, 3, 9, 3, 5, 0, FALSE },
@@ -169,12 +175,13 @@ int main(void)
         { 8, 2, 15, 12, 9, 0, TRUE },
     };
     static const Case declined[] = {
-        { 3, 64, 9, 8, 8, 1, FALSE },    /* the head: 3 input channels */
         { 12, 16, 3, 8, 8, 0, FALSE },   /* cin not a multiple of 8 */
         { 64, 24, 3, 8, 8, 0, FALSE },   /* 3×3 with cout not a multiple of 16 */
         { 64, 8, 9, 8, 8, 0, FALSE },    /* 9×9 with 9·8 > 64 piece outputs */
         { 16, 2, 5, 8, 8, 0, FALSE },    /* 5×5: not cut into 3×3 pieces */
         { 24, 4, 3, 8, 8, 0, FALSE },    /* 3×3 with 4 outputs */
+        { 3, 24, 9, 8, 8, 0, FALSE },    /* few inputs, cout not a multiple of 16 */
+        { 5, 16, 3, 8, 8, 0, FALSE },    /* 5 inputs: neither direct nor Winograd */
     };
     int failures = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
