@@ -177,10 +177,14 @@ static gboolean run_tile(Job *job, Worker *w, int index, GError **error)
             local = g_error_new(SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
                                 "The read callback failed for the %d×%d rectangle at (%d, %d)",
                                 ew, eh, ex, ey);
-        if (!ok)
+        if (!ok) {
             g_propagate_error(error, local);
-        else
+            /* Raised before the lock is released, so that a thread waiting
+             * on it does not call the callbacks again after a failure. */
+            g_atomic_int_set(&job->stop, 1);
+        } else {
             g_clear_error(&local);
+        }
     }
     g_mutex_unlock(&job->io_lock);
     if (!ok || should_stop(job))
@@ -210,10 +214,14 @@ static gboolean run_tile(Job *job, Worker *w, int index, GError **error)
             local = g_error_new(SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
                                 "The write callback failed for the %d×%d rectangle at (%d, %d)",
                                 tw * s, th * s, tx * s, ty * s);
-        if (!ok)
+        if (!ok) {
             g_propagate_error(error, local);
-        else
+            /* Raised before the lock is released, so that a thread waiting
+             * on it does not call the callbacks again after a failure. */
+            g_atomic_int_set(&job->stop, 1);
+        } else {
             g_clear_error(&local);
+        }
     }
     g_mutex_unlock(&job->io_lock);
     return ok;

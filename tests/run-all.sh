@@ -5,7 +5,8 @@
 #   2. build-sanitize/ — the core and weights suites under
 #      AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the libFuzzer harness on the weights parser (SRGAN_FUZZ_SECONDS, 60);
-#   4. ImageMagick 7 and GIMP 3.0 suites inside the cached Debian 13 root.
+#   4. every suite again inside the cached Debian 13 root, where they meet
+#      ImageMagick 7, GIMP 3.0 and GCC 14.
 # Prints one summary line "N passed, N failed, N skipped" and exits non-zero
 # when anything failed.  Needs root for step 4 (chroot).
 set -u
@@ -99,12 +100,14 @@ if tests/debian13-rootfs.sh; then
         local label=$1; shift 2
         echo "=== $label"
         rm -f build-debian13/meson-logs/testlog.json
-        tests/in-debian13.sh "cd /src && { [ -f build-debian13/build.ninja ] || meson setup build-debian13 -Dtrainer=disabled; } \
+        tests/in-debian13.sh "cd /src && r= && { [ ! -f build-debian13/build.ninja ] || r=--reconfigure; } \
+            && meson setup \$r build-debian13 -Dmagick=enabled -Dgimp=enabled -Dtrainer=enabled \
             && ninja -C build-debian13 && meson test -C build-debian13 --print-errorlogs --num-processes 2 $*"
         count_meson build-debian13 "$label"
-        require_tests "$label" build-debian13 $frontend_tests
+        require_tests "$label" build-debian13 $frontend_tests \
+            kernels fixtures tiler test-malformed matlab-reference photos-x4-gain trainer-train
     }
-    meson_suite_debian13 "Debian 13: ImageMagick 7 and GIMP 3.0" -- --suite magick --suite gimp
+    meson_suite_debian13 "Debian 13: every suite, ImageMagick 7 and GIMP 3.0" --
 else
     failed=$((failed + 1)); failures+=("Debian 13 root filesystem could not be made")
 fi

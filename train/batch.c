@@ -1,6 +1,6 @@
 /* batch.c — random crops, augmentation and LR synthesis (see batch.h). */
 #include "batch.h"
-#include "resize.h"
+#include "imresize.h"
 
 #include <math.h>
 
@@ -18,7 +18,7 @@ void batch_store(const float *rgb, int width, int height, Tensor *t, int sample,
 /* LR of an HR crop in [0, 1]: downscale, round to 8 bits, clamp. */
 static void make_lr(const float *hr, int side_w, int side_h, int scale, float *lr)
 {
-    resize_bicubic_down(hr, side_w, side_h, 3, scale, lr);
+    imresize_bicubic_float(hr, side_w, side_h, 3, 1.0 / scale, lr);
     size_t n = (size_t)(side_w / scale) * (side_h / scale) * 3;
     for (size_t i = 0; i < n; i++)
         lr[i] = CLAMP(roundf(lr[i] * 255.0f), 0.0f, 255.0f) / 255.0f;

@@ -1,8 +1,8 @@
 /* batch.h — training batches (Ledig et al. 2017, sec. 3.2): random HR
  * crops of crop × crop pixels from random photos, each flipped and rotated
  * by one of the 8 symmetries of the square, and their LR versions made by
- * MATLAB-style bicubic downscaling (resize.h) rounded to 8 bits, as a real
- * 8-bit input would be.  LR is in [0, 1], HR in [−1, 1]. */
+ * MATLAB-style bicubic downscaling (core/imresize.h) rounded to 8 bits, as
+ * a real 8-bit input would be.  LR is in [0, 1], HR in [−1, 1]. */
 #ifndef TRAIN_BATCH_H
 #define TRAIN_BATCH_H
 

@@ -1,6 +1,6 @@
 /* photos.c — photo decoding with GdkPixbuf (see photos.h). */
 #include "photos.h"
-#include "resize.h"
+#include "imresize.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <string.h>
@@ -73,9 +73,10 @@ static void photo_shrink(Photo *photo, int factor)
     float *src = g_new(float, n);
     for (size_t i = 0; i < n; i++)
         src[i] = photo->rgb[i];
-    int w = resize_output_size(photo->width, factor), h = resize_output_size(photo->height, factor);
+    int w = imresize_output_side(photo->width, 1.0 / factor);
+    int h = imresize_output_side(photo->height, 1.0 / factor);
     float *dst = g_new(float, (size_t)w * h * 3);
-    resize_bicubic_down(src, photo->width, photo->height, 3, factor, dst);
+    imresize_bicubic_float(src, photo->width, photo->height, 3, 1.0 / factor, dst);
     g_free(photo->rgb);
     photo->rgb = g_new(guint8, (size_t)w * h * 3);
     for (size_t i = 0; i < (size_t)w * h * 3; i++)

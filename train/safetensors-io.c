@@ -1,6 +1,6 @@
 /* safetensors-io.c — safetensors reader and atomic writer (see the header). */
 #include "safetensors-io.h"
-#include "mini-json.h"
+#include "json.h"   /* the core's parser (core/json.h) */
 
 #include <gio/gio.h>
 #include <errno.h>
@@ -38,55 +38,56 @@ static gboolean bad(GError **error, const char *path, const char *what)
     return FALSE;
 }
 
-static gboolean parse_tensor(StFile *file, const char *name, const JsonValue *v,
+static gboolean parse_tensor(StFile *file, const char *name, const SrganJson *v,
                              GError **error)
 {
-    const JsonValue *dtype = mini_json_get(v, "dtype");
-    const JsonValue *shape = mini_json_get(v, "shape");
-    const JsonValue *offsets = mini_json_get(v, "data_offsets");
+    const SrganJson *dtype = srgan_json_object_get(v, "dtype");
+    const SrganJson *shape = srgan_json_object_get(v, "shape");
+    const SrganJson *offsets = srgan_json_object_get(v, "data_offsets");
     g_autofree char *what = NULL;
-    if (!dtype || dtype->kind != JSON_STRING || strcmp(dtype->text, "F32") != 0)
+    if (!dtype || dtype->type != SRGAN_JSON_STRING || strcmp(dtype->string, "F32") != 0)
         what = g_strdup_printf("tensor %s: dtype must be F32", name);
-    else if (!shape || shape->kind != JSON_ARRAY || shape->items->len > ST_MAX_DIMS)
+    else if (!shape || shape->type != SRGAN_JSON_ARRAY || shape->array->len > ST_MAX_DIMS)
         what = g_strdup_printf("tensor %s: bad shape", name);
-    else if (!offsets || offsets->kind != JSON_ARRAY || offsets->items->len != 2)
+    else if (!offsets || offsets->type != SRGAN_JSON_ARRAY || offsets->array->len != 2)
         what = g_strdup_printf("tensor %s: bad data_offsets", name);
     if (what)
         return bad(error, file->path, what);
 
     StTensor *t = g_new0(StTensor, 1);
     t->name = g_strdup(name);
-    t->ndim = (int)shape->items->len;
+    t->ndim = (int)shape->array->len;
     guint64 count = 1;
     for (int i = 0; i < t->ndim; i++) {
-        const JsonValue *d = g_ptr_array_index(shape->items, i);
-        if (d->kind != JSON_NUMBER || !d->is_integer || d->integer < 0 ||
-            d->integer > G_MAXINT32) {
+        const SrganJson *d = g_ptr_array_index(shape->array, i);
+        if (d->type != SRGAN_JSON_NUMBER || !d->number.is_integer ||
+            d->number.integer < 0 || d->number.integer > G_MAXINT32) {
             st_tensor_free(t);
             what = g_strdup_printf("tensor %s: bad dimension", name);
             return bad(error, file->path, what);
         }
-        t->shape[i] = d->integer;
-        count *= (guint64)d->integer;
+        t->shape[i] = d->number.integer;
+        count *= (guint64)d->number.integer;
         if (count > file->data_size) {
             st_tensor_free(t);
             what = g_strdup_printf("tensor %s: larger than the file", name);
             return bad(error, file->path, what);
         }
     }
-    const JsonValue *b = g_ptr_array_index(offsets->items, 0);
-    const JsonValue *e = g_ptr_array_index(offsets->items, 1);
-    if (b->kind != JSON_NUMBER || e->kind != JSON_NUMBER || !b->is_integer ||
-        !e->is_integer || b->integer < 0 || e->integer < b->integer ||
-        (guint64)e->integer > file->data_size ||
-        (guint64)(e->integer - b->integer) != count * 4) {
+    const SrganJson *b = g_ptr_array_index(offsets->array, 0);
+    const SrganJson *e = g_ptr_array_index(offsets->array, 1);
+    if (b->type != SRGAN_JSON_NUMBER || e->type != SRGAN_JSON_NUMBER ||
+        !b->number.is_integer || !e->number.is_integer || b->number.integer < 0 ||
+        e->number.integer < b->number.integer ||
+        (guint64)e->number.integer > file->data_size ||
+        (guint64)(e->number.integer - b->number.integer) != count * 4) {
         st_tensor_free(t);
         what = g_strdup_printf("tensor %s: data_offsets do not match its shape "
                                "or run past the end of the file", name);
         return bad(error, file->path, what);
     }
-    t->begin = (gsize)b->integer;
-    t->end = (gsize)e->integer;
+    t->begin = (gsize)b->number.integer;
+    t->end = (gsize)e->number.integer;
     g_ptr_array_add(file->tensors, t);
     return TRUE;
 }
@@ -113,42 +114,44 @@ StFile *st_file_open(const char *path, GError **error)
     }
     file->data = bytes + 8 + header_len;
     file->data_size = size - 8 - header_len;
+    /* The parser's messages already name `path` and the byte at fault;
+     * the trainer reports bad files as G_IO_ERROR_INVALID_DATA. */
     g_autoptr(GError) json_error = NULL;
-    JsonValue *root = mini_json_parse((const char *)bytes + 8, header_len, &json_error);
+    g_autoptr(SrganJson) root = srgan_json_parse((const char *)bytes + 8, header_len, path,
+                                                 &json_error);
     if (!root) {
-        bad(error, path, json_error->message);
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, json_error->message);
         return NULL;
     }
     file->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     file->tensors = g_ptr_array_new_with_free_func(st_tensor_free);
-    gboolean ok = root->kind == JSON_OBJECT;
+    gboolean ok = root->type == SRGAN_JSON_OBJECT;
     if (!ok)
         bad(error, path, "header is not a JSON object");
-    for (guint i = 0; ok && i < root->keys->len; i++) {
-        const char *key = g_ptr_array_index(root->keys, i);
-        const JsonValue *v = g_ptr_array_index(root->items, i);
+    for (guint i = 0; ok && i < root->object->len; i++) {
+        const SrganJsonMember *member = g_ptr_array_index(root->object, i);
+        const char *key = member->key;
+        const SrganJson *v = member->value;
         if (strcmp(key, "__metadata__") == 0) {
-            if (v->kind != JSON_OBJECT) {
+            if (v->type != SRGAN_JSON_OBJECT) {
                 ok = bad(error, path, "__metadata__ is not an object");
                 break;
             }
-            for (guint j = 0; j < v->keys->len; j++) {
-                const JsonValue *s = g_ptr_array_index(v->items, j);
-                if (s->kind != JSON_STRING) {
+            for (guint j = 0; j < v->object->len; j++) {
+                const SrganJsonMember *entry = g_ptr_array_index(v->object, j);
+                if (entry->value->type != SRGAN_JSON_STRING) {
                     ok = bad(error, path, "__metadata__ values must be strings");
                     break;
                 }
-                g_hash_table_replace(file->metadata,
-                                     g_strdup(g_ptr_array_index(v->keys, j)),
-                                     g_strdup(s->text));
+                g_hash_table_replace(file->metadata, g_strdup(entry->key),
+                                     g_strdup(entry->value->string));
             }
-        } else if (v->kind != JSON_OBJECT) {
+        } else if (v->type != SRGAN_JSON_OBJECT) {
             ok = bad(error, path, "a tensor entry is not an object");
         } else {
             ok = parse_tensor(file, key, v, error);
         }
     }
-    mini_json_free(root);
     if (!ok)
         return NULL;
     return g_steal_pointer(&file);

@@ -2,7 +2,7 @@
 #include "trainer.h"
 #include "batch.h"
 #include "losses.h"
-#include "resize.h"
+#include "imresize.h"
 
 #include <math.h>
 
@@ -157,7 +157,7 @@ double trainer_validate(Trainer *t, const PhotoSet *val, int max_side, double *b
         for (int c = 0; c < 3; c++)
             for (size_t p = 0; p < lr_plane; p++)
                 lr_rgb[p * 3 + c] = lr.data[c * lr_plane + p];
-        resize_bicubic_up(lr_rgb, lr.w, lr.h, 3, scale, up);
+        imresize_bicubic_float(lr_rgb, lr.w, lr.h, 3, scale, up);
         for (int c = 0; c < 3; c++)
             for (size_t p = 0; p < plane; p++)
                 img[c * plane + p] = up[p * 3 + c];

@@ -1,7 +1,9 @@
-/* image8.c — 8-bit RGB images: allocation, cropping, and file I/O through
- * MagickCore (ImageMagick 6 or 7; the calls used exist in both, only
- * WriteImage's arguments and the header folder differ). */
+/* image8.c — 8-bit RGB images: allocation, cropping, bicubic resizing
+ * (core/imresize.c does the work) and file I/O through MagickCore
+ * (ImageMagick 6 or 7; the calls used exist in both, only WriteImage's
+ * arguments and the header folder differ). */
 #include "image8.h"
+#include "imresize.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -49,6 +51,16 @@ Image8 *image8_crop(const Image8 *image, int x, int y, int width, int height)
         memcpy(out->rgb + (gsize)r * width * 3,
                image->rgb + ((gsize)(y + r) * image->width + x) * 3,
                (gsize)width * 3);
+    return out;
+}
+
+Image8 *image8_resize_bicubic(const Image8 *image, double scale)
+{
+    Image8 *out = image8_new(imresize_output_side(image->width, scale),
+                             imresize_output_side(image->height, scale));
+    if (!out)
+        return NULL;
+    imresize_bicubic_u8(image->rgb, image->width, image->height, 3, scale, out->rgb);
     return out;
 }
 

@@ -24,6 +24,13 @@ void image8_free(Image8 *image);
 /* Copy of the rectangle (x, y, width, height), which must lie inside. */
 Image8 *image8_crop(const Image8 *image, int x, int y, int width, int height);
 
+/* MATLAB's imresize(image, scale, 'bicubic') on the uint8 image, the
+ * standard SR benchmark degradation (core/imresize.h says exactly what is
+ * reproduced): e.g. 0.25 makes the ×4 LR image, 4.0 the ×4 bicubic
+ * upscale.  The output side is ceil(side * scale), as in MATLAB.  NULL if
+ * the output would be empty or absurdly large. */
+Image8 *image8_resize_bicubic(const Image8 *image, double scale);
+
 /* Reads any file MagickCore can decode, converted to 8-bit RGB (grey is
  * replicated, alpha dropped).  NULL with `error` set on failure. */
 Image8 *image8_load(const char *path, GError **error);

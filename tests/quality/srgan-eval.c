@@ -2,7 +2,7 @@
  *
  * For every HR photo given (files, or folders of them):
  *   1. crop to a multiple of the scale (top-left kept, MATLAB's modcrop);
- *   2. make the LR image with MATLAB-style bicubic imresize (imresize.h);
+ *   2. make the LR image with MATLAB-style bicubic imresize (core/imresize.h);
  *   3. upscale it with bicubic imresize and with libsrgan;
  *   4. measure luma PSNR and SSIM of both against the HR photo, with a
  *      border of `scale` pixels cut (metrics.h);
@@ -16,7 +16,6 @@
  *   srgan-eval --check tests/quality/photos-x4.ini tests/data/photos
  */
 #include "image8.h"
-#include "imresize.h"
 #include "metrics.h"
 #include "srgan.h"
 
@@ -268,8 +267,8 @@ static gboolean evaluate_image(const char *path, SrganModel *model, int scale,
         return FALSE;
     }
     g_autoptr(Image8) hr = image8_crop(full, 0, 0, width, height);
-    g_autoptr(Image8) lr = imresize_bicubic(hr, 1.0 / scale);
-    g_autoptr(Image8) bicubic = imresize_bicubic(lr, scale);
+    g_autoptr(Image8) lr = image8_resize_bicubic(hr, 1.0 / scale);
+    g_autoptr(Image8) bicubic = image8_resize_bicubic(lr, scale);
     if (!hr || !lr || !bicubic) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: out of memory", path);
         return FALSE;

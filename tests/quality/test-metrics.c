@@ -11,7 +11,6 @@
  * - Border pixels are excluded: corrupting only the border leaves the
  *   PSNR infinite. */
 #include "image8.h"
-#include "imresize.h"
 #include "metrics.h"
 
 #include <math.h>
@@ -66,14 +65,14 @@ int main(void)
     expect_near("PSNR sees it with border 1", isinf(metrics_psnr_y(a, c, 1)) ? 1 : 0, 0, 0);
 
     memset(f1->rgb, 77, 40 * 40 * 3);
-    g_autoptr(Image8) small = imresize_bicubic(f1, 0.25);
-    g_autoptr(Image8) big = imresize_bicubic(small, 4.0);
+    g_autoptr(Image8) small = image8_resize_bicubic(f1, 0.25);
+    g_autoptr(Image8) big = image8_resize_bicubic(small, 4.0);
     expect_near("imresize 1/4 size", small->width * 1000 + small->height, 10010, 0);
     gboolean flat = TRUE;
     for (gsize i = 0; i < (gsize)big->width * big->height * 3; i++)
         flat &= big->rgb[i] == 77;
     expect_near("constant stays constant through 1/4 and 4x", flat, 1, 0);
-    g_autoptr(Image8) third = imresize_bicubic(f1, 1.0 / 3);
+    g_autoptr(Image8) third = image8_resize_bicubic(f1, 1.0 / 3);
     expect_near("imresize 1/3 of 40 rounds the size up", third->width, 14, 0);
     return failures ? 1 : 0;
 }

@@ -1,14 +1,16 @@
-/* test-resize.c — the MATLAB-style bicubic downscale: a constant stays
- * constant, a linear ramp is reproduced at the output sample centres away
- * from the borders, and Set5 downscaled ×1/4 matches the LR images made
- * with MATLAB's imresize (from $SRGAN_SHARED/data/benchmark): ≥ 88% of
- * values identical after rounding, none more than 2 levels off.  The Set5 part is skipped (and says so) when the shared data
- * are absent; the first two always run. */
+/* test-resize.c — the MATLAB-style bicubic resize on float samples, as the
+ * trainer uses it (core/imresize.h; tests/quality checks the uint8 path):
+ * a constant stays constant, a linear ramp is reproduced at the output
+ * sample centres away from the borders, and Set5 downscaled ×1/4 matches
+ * the LR images made with MATLAB's imresize (from
+ * $SRGAN_SHARED/data/benchmark): ≥ 88% of values identical after rounding,
+ * none more than 2 levels off.  The Set5 part is skipped (and says so)
+ * when the shared data are absent; the first two always run. */
 #include <math.h>
 #include <stdio.h>
 
 #include "photos.h"
-#include "resize.h"
+#include "imresize.h"
 
 static gboolean check_constant_and_ramp(void)
 {
@@ -19,7 +21,7 @@ static gboolean check_constant_and_ramp(void)
             src[(y * w + x) * 2] = 0.25f;
             src[(y * w + x) * 2 + 1] = 0.01f * x + 0.02f * y;
         }
-    resize_bicubic_down(src, w, h, 2, f, dst);
+    imresize_bicubic_float(src, w, h, 2, 1.0 / f, dst);
     double err_const = 0, err_ramp = 0;
     for (int y = 0; y < h / f; y++)
         for (int x = 0; x < w / f; x++) {
@@ -46,7 +48,7 @@ static gboolean check_upscale(void)
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             src[y * w + x] = 0.1f + 0.03f * x + 0.01f * y;
-    resize_bicubic_up(src, w, h, 1, f, dst);
+    imresize_bicubic_float(src, w, h, 1, f, dst);
     double err = 0;
     for (int y = 2 * f; y < (h - 2) * f; y++)
         for (int x = 2 * f; x < (w - 2) * f; x++) {
@@ -77,7 +79,8 @@ static int check_set5(const char *shared)
             photo_free(hr);
             return -1;
         }
-        int ow = resize_output_size(hr->width, 4), oh = resize_output_size(hr->height, 4);
+        int ow = imresize_output_side(hr->width, 0.25);
+        int oh = imresize_output_side(hr->height, 0.25);
         if (ow != lr->width || oh != lr->height) {
             printf("FAIL %s: %dx%d from %dx%d, MATLAB made %dx%d\n", names[i], ow, oh,
                    hr->width, hr->height, lr->width, lr->height);
@@ -90,7 +93,7 @@ static int check_set5(const char *shared)
         float *src = g_new(float, n), *dst = g_new(float, m);
         for (size_t k = 0; k < n; k++)
             src[k] = hr->rgb[k];
-        resize_bicubic_down(src, hr->width, hr->height, 3, 4, dst);
+        imresize_bicubic_float(src, hr->width, hr->height, 3, 0.25, dst);
         int worst = 0;
         size_t exact = 0;
         for (size_t k = 0; k < m; k++) {
