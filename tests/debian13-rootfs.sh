@@ -11,7 +11,7 @@ set -eu
 
 packages="gimp libgimp-3.0-dev imagemagick libmagickcore-7.q16-dev
 libopenblas-dev libglib2.0-dev meson ninja-build gcc pkg-config gettext
-libgdk-pixbuf-2.0-dev libpng-dev libxtst-dev locales xvfb xauth ca-certificates"
+libgdk-pixbuf-2.0-dev libpng-dev libxtst-dev locales xvfb xauth time ca-certificates"
 
 cache=${SRGAN_ROOTFS_CACHE:-/var/cache/srgan}
 tag=$(printf '%s' "$packages" | sha256sum | cut -c1-12)

@@ -14,7 +14,8 @@ difference over the [0,1] output), then times both engines: each
 measurement is a fresh process (--warmup untimed runs, --reps timed runs)
 so that its peak RSS is its own, and the two engines alternate, --rounds times, so that
 a busy neighbour slows both alike.  It prints the median seconds, the
-ratio PyTorch / ours, the effective GFLOP/s (2 × convolution multiply-adds
+ratio PyTorch / ours (PyTorch at the faster of its NCHW and channels_last
+layouts, both timed: engines "pytorch" and "pytorch-cl"), the effective GFLOP/s (2 × convolution multiply-adds
 / median), the median CPU seconds of a run (less disturbed than wall time
 when other jobs share the cores) and the peak RSS.  Exit status 1 when an output differs by more
 than 1e-4 or a run fails.
@@ -42,10 +43,11 @@ TOLERANCE = 1e-4
 PHOTO = os.path.join(ROOT, "tests", "data", "photos", "coffee.png")
 
 
-def run(cmd):
+def run(cmd, env=None):
     """Runs one measurement process: ([wall seconds...], [CPU seconds...],
     peak RSS in MB)."""
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    res = subprocess.run(cmd, capture_output=True, text=True,
+                         env=None if env is None else {**os.environ, **env})
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{res.stderr}")
     times, cpu, rss = [], [], None
@@ -78,6 +80,8 @@ def main():
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs at the start of each process")
     ap.add_argument("--models", default="random16,shipped")
+    ap.add_argument("--torch-layouts", default="nchw,channels_last",
+                    help="PyTorch memory layouts to time; ratios are against the fastest")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = ap.parse_args()
 
@@ -107,6 +111,8 @@ def measure(args, tmp):
         meta, _ = srresnet_torch.read_safetensors(path)
         models[name] = (path, meta)
 
+    torch_engines = {("pytorch" if lay == "nchw" else "pytorch-cl"): {"SRGAN_TORCH_LAYOUT": lay}
+                     for lay in args.torch_layouts.split(",")}
     failures = 0
     rows = []
     for name, (path, meta) in models.items():
@@ -120,7 +126,7 @@ def measure(args, tmp):
             out_ours, out_torch = os.path.join(tmp, "ours.f32"), os.path.join(tmp, "torch.f32")
             common = [path, inp, str(size), str(size), str(max(threads)), "1"]
             run(ours_one + common + [out_ours])
-            run(torch_one + common + [out_torch])
+            run(torch_one + common + [out_torch], next(iter(torch_engines.values())))
             a = np.fromfile(out_ours, dtype=np.float32)
             b = np.fromfile(out_torch, dtype=np.float32)
             diff = float(np.abs(a - b).max()) if a.size == b.size == 3 * (size * scale) ** 2 else float("inf")
@@ -129,40 +135,45 @@ def measure(args, tmp):
             print(f"# {name} {size}²: max |ours - PyTorch| = {diff:.3g} "
                   f"({'within' if ok else 'ABOVE'} {TOLERANCE:g})", flush=True)
             for th in threads:
-                t = {"ours": [], "pytorch": []}
-                cpu = {"ours": [], "pytorch": []}
-                rss = {"ours": 0.0, "pytorch": 0.0}
+                engines = ["ours"] + list(torch_engines)
+                t = {e: [] for e in engines}
+                cpu = {e: [] for e in engines}
+                rss = {e: 0.0 for e in engines}
                 common = [path, inp, str(size), str(size), str(th), str(args.reps)]
                 for rnd in range(args.rounds):
-                    # Alternate which engine goes first, so neither always
-                    # follows the other's cache and frequency state.
-                    order = ["ours", "pytorch"] if rnd % 2 == 0 else ["pytorch", "ours"]
+                    # Rotate which engine goes first, so none always
+                    # follows another's cache and frequency state.
+                    order = engines[rnd % len(engines):] + engines[:rnd % len(engines)]
                     for engine in order:
-                        times, c, r = run((ours_one if engine == "ours" else torch_one) + common)
+                        if engine == "ours":
+                            times, c, r = run(ours_one + common)
+                        else:
+                            times, c, r = run(torch_one + common, torch_engines[engine])
                         t[engine] += times
                         cpu[engine] += c
                         rss[engine] = max(rss[engine], r)
                 med = {e: statistics.median(v) for e, v in t.items()}
+                best = min(med[e] for e in torch_engines)   # PyTorch at its best layout
                 flop = 2.0 * macs * size * size
-                for engine in ("pytorch", "ours"):
-                    rows.append((engine, name, size, th, med[engine], med["pytorch"] / med[engine],
+                for engine in list(torch_engines) + ["ours"]:
+                    rows.append((engine, name, size, th, med[engine], best / med[engine],
                                  flop / med[engine] * 1e-9, rss[engine], len(t[engine]),
                                  statistics.median(cpu[engine])))
-                print(f"# {name} {size}² {th} thread(s): PyTorch {med['pytorch']:.3f} s, "
-                      f"ours {med['ours']:.3f} s, ratio {med['pytorch'] / med['ours']:.2f}", flush=True)
+                print(f"# {name} {size}² {th} thread(s): best PyTorch {best:.3f} s, "
+                      f"ours {med['ours']:.3f} s, ratio {best / med['ours']:.2f}", flush=True)
 
     if args.markdown:
-        print("\n| engine | model | size | threads | median s | ratio vs PyTorch | eff. GFLOP/s "
+        print("\n| engine | model | size | threads | median s | ratio vs best PyTorch | eff. GFLOP/s "
               "| median CPU s | peak RSS MB | runs |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in rows:
             print(f"| {r[0]} | {r[1]} | {r[2]}² | {r[3]} | {r[4]:.3f} | {r[5]:.2f}× | {r[6]:.0f} "
                   f"| {r[9]:.3f} | {r[7]:.0f} | {r[8]} |")
     else:
-        print(f"\n{'engine':8} {'model':9} {'size':>5} {'thr':>3} {'median s':>9} {'ratio':>6} "
+        print(f"\n{'engine':10} {'model':9} {'size':>5} {'thr':>3} {'median s':>9} {'ratio':>6} "
               f"{'GFLOP/s':>8} {'CPU s':>8} {'RSS MB':>7} {'runs':>4}")
         for r in rows:
-            print(f"{r[0]:8} {r[1]:9} {r[2]:>4}² {r[3]:>3} {r[4]:>9.3f} {r[5]:>5.2f}× "
+            print(f"{r[0]:10} {r[1]:9} {r[2]:>4}² {r[3]:>3} {r[4]:>9.3f} {r[5]:>5.2f}× "
                   f"{r[6]:>8.0f} {r[9]:>8.3f} {r[7]:>7.0f} {r[8]:>4}")
     # Thread scaling of each engine: median(1 thread) / median(2 threads),
     # and what the CPU seconds say it would be on two otherwise idle cores
@@ -173,11 +184,11 @@ def measure(args, tmp):
         print()
         for name in models:
             for size in sizes:
-                for engine in ("ours", "pytorch"):
+                for engine in ["ours"] + list(torch_engines):
                     one, two = wall.get((engine, name, size, 1)), wall.get((engine, name, size, 2))
                     c1, c2 = work.get((engine, name, size, 1)), work.get((engine, name, size, 2))
                     if one and two:
-                        print(f"scaling {engine:8} {name:9} {size}²: 2 threads = {one / two:.2f}× 1 thread "
+                        print(f"scaling {engine:10} {name:9} {size}²: 2 threads = {one / two:.2f}× 1 thread "
                               f"(CPU seconds {c1:.2f} → {c2:.2f}: {2 * c1 / c2:.2f}× if both cores were free)")
     if failures:
         print(f"{failures} output(s) differ from PyTorch by more than {TOLERANCE:g}")

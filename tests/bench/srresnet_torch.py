@@ -64,7 +64,7 @@ def macs_per_pixel(meta):
 class SRResNet(torch.nn.Module):
     """The generator as FORMAT.md's forward pass says, from a srgan file."""
 
-    def __init__(self, path):
+    def __init__(self, path, memory_format=torch.channels_last):
         super().__init__()
         meta, tensors = read_safetensors(path)
         self.meta = meta
@@ -79,7 +79,7 @@ class SRResNet(torch.nn.Module):
         for name, a in tensors.items():
             t = torch.from_numpy(a)
             if t.dim() == 4:
-                t = t.contiguous(memory_format=torch.channels_last)
+                t = t.contiguous(memory_format=memory_format)
             self.register_buffer(name.replace(".", "_"), t)
 
     def t(self, name):

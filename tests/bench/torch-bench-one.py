@@ -7,8 +7,12 @@ Same arguments, environment and output lines as srgan-bench-one: untimed
 warm-ups (SRGAN_BENCH_WARMUP, default 1),
 REPS "seconds S cpu C" lines (wall-clock and process CPU seconds), then
 "peak_rss_kb N".  Runs the network of
-srresnet_torch.py with channels_last tensors in inference mode on THREADS
-intra-op threads.
+srresnet_torch.py in inference mode on THREADS
+intra-op threads.  SRGAN_TORCH_LAYOUT picks the memory layout of input
+and weights: "nchw" (default) or "channels_last".  Which one is faster
+depends on the CPU and oneDNN's kernels for it (on this project's Zen 3
+machine NCHW is 3-5x faster; on Zen 4 with AVX-512 channels_last was the
+faster), so the benchmark runs both.
 """
 import os
 import resource
@@ -42,8 +46,12 @@ def main():
     width, height, threads, reps = (int(v) for v in sys.argv[3:7])
     torch.set_num_threads(threads)
     pixels = np.fromfile(input_path, dtype=np.float32).reshape(height, width, 3)
-    x = torch.from_numpy(pixels).permute(2, 0, 1).unsqueeze(0).contiguous(memory_format=torch.channels_last)
-    net = SRResNet(model_path).eval()
+    layout = os.environ.get("SRGAN_TORCH_LAYOUT", "nchw")
+    if layout not in ("nchw", "channels_last"):
+        sys.exit(f"SRGAN_TORCH_LAYOUT must be nchw or channels_last, not {layout!r}")
+    fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    x = torch.from_numpy(pixels).permute(2, 0, 1).unsqueeze(0).contiguous(memory_format=fmt)
+    net = SRResNet(model_path, memory_format=fmt).eval()
     with torch.inference_mode():
         for rep in range(-int(os.environ.get("SRGAN_BENCH_WARMUP", "1")), reps):
             t0, c0 = time.perf_counter(), time.process_time()
