@@ -162,6 +162,12 @@ SrganParams srgan_params_default(void);
 #define SRGAN_MAX_SIDE 1000000
 #define SRGAN_MAX_OUTPUT_PIXELS (G_GINT64_CONSTANT(1) << 40)
 
+/* The ranges of SrganParams.tile_size (besides 0) and .threads (besides
+ * 0), for front ends that check options before calling the core. */
+#define SRGAN_TILE_SIZE_MIN 16
+#define SRGAN_TILE_SIZE_MAX 4096
+#define SRGAN_THREADS_MAX 256
+
 /* Upscales a width×height source by srgan_model_get_scale().  Tiles are
  * cut with a halo so the result does not depend on tile size or thread
  * count.  Cancel (cancellable or progress returning FALSE) is honoured

@@ -26,8 +26,8 @@
  * within the same bound as small ones (smaller tiles, more halo work). */
 #define AUTO_TILE_BYTES_PER_THREAD ((size_t)64 << 20)
 #define AUTO_TILE_BYTES_TOTAL ((size_t)384 << 20)
-#define MAX_TILE_SIZE 4096
-#define MAX_THREADS 256
+#define MAX_TILE_SIZE SRGAN_TILE_SIZE_MAX
+#define MAX_THREADS SRGAN_THREADS_MAX
 
 SrganParams srgan_params_default(void)
 {
@@ -278,7 +278,7 @@ static gboolean check_arguments(SrganModel *model, int width, int height, SrganP
         return invalid(error, "Image height %d is out of range (1 to %d)", height, SRGAN_MAX_SIDE);
     if (srgan_pixels_channels(pixels) == 0)
         return invalid(error, "Unknown pixel layout %d", (int)pixels);
-    if (p->tile_size != 0 && (p->tile_size < 16 || p->tile_size > MAX_TILE_SIZE))
+    if (p->tile_size != 0 && (p->tile_size < SRGAN_TILE_SIZE_MIN || p->tile_size > MAX_TILE_SIZE))
         return invalid(error, "Tile size %d is out of range (16 to %d, or 0 for automatic)",
                        p->tile_size, MAX_TILE_SIZE);
     if (p->threads < 0 || p->threads > MAX_THREADS)

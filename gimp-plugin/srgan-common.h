@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 /* Limits of the user-visible options (also the PDB argument ranges). */
 #define SRGAN_PLUGIN_TILE_MIN      0     /* 0 = let the core choose */
 #define SRGAN_PLUGIN_TILE_MAX      2048
-#define SRGAN_PLUGIN_THREADS_MAX   256   /* 0 = one per CPU core */
+#define SRGAN_PLUGIN_THREADS_MAX   SRGAN_THREADS_MAX   /* 0 = one per CPU core */
 
 /* Side, in output pixels, of the preview's result square. */
 #define SRGAN_PLUGIN_PREVIEW_SIDE  256

@@ -5,12 +5,14 @@
  * silently ignored. */
 #include "filter-options.h"
 
+#include <srgan.h>
+
 #include <string.h>
 
 #define SRGAN_PREFIX "srgan:"
-#define TILE_MIN 16      /* the core's smallest tile */
-#define TILE_MAX 8192    /* larger tiles only waste memory: the core's halo is ~10 px */
-#define THREADS_MAX 1024
+#define TILE_MIN SRGAN_TILE_SIZE_MIN   /* the core's own ranges (srgan.h) */
+#define TILE_MAX SRGAN_TILE_SIZE_MAX
+#define THREADS_MAX SRGAN_THREADS_MAX
 
 static MagickBooleanType parse_int(const char *key, const char *value, int min, int max,
                                    const char *meaning, int *out, ExceptionInfo *exception)
