@@ -10,7 +10,7 @@
 set -eu
 
 packages="gimp libgimp-3.0-dev imagemagick libmagickcore-7.q16-dev
-libopenblas-dev libglib2.0-dev meson ninja-build gcc pkg-config gettext
+libopenblas-dev libglib2.0-dev meson ninja-build gcc dpkg-dev pkg-config gettext
 libgdk-pixbuf-2.0-dev libpng-dev libxtst-dev locales xvfb xauth time ca-certificates"
 
 cache=${SRGAN_ROOTFS_CACHE:-/var/cache/srgan}
