@@ -71,7 +71,7 @@ static gboolean meta_get_int(const StFile *f, const char *key, gint64 min, gint6
     if (!s || !g_ascii_string_to_signed(s, 10, min, max, out, NULL)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "%s: metadata %s is %s (expected %" G_GINT64_FORMAT "–%"
-                    G_GINT64_FORMAT ")", f->path, key, s ? s : "missing", min, max);
+                    G_GINT64_FORMAT ")", st_file_path(f), key, s ? s : "missing", min, max);
         return FALSE;
     }
     return TRUE;

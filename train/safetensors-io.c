@@ -1,6 +1,6 @@
 /* safetensors-io.c — safetensors reader and atomic writer (see the header). */
 #include "safetensors-io.h"
-#include "json.h"   /* the core's parser (core/json.h) */
+#include "safetensors.h"   /* the core's validated container (core/) */
 
 #include <gio/gio.h>
 #include <errno.h>
@@ -9,87 +9,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_HEADER ((gsize)100 << 20)
+G_STATIC_ASSERT(ST_MAX_DIMS == SRGAN_SAFETENSORS_MAX_DIMS);
 
-static void st_tensor_free(gpointer p)
-{
-    StTensor *t = p;
-    g_free(t->name);
-    g_free(t);
-}
+struct StFile {
+    GMappedFile *mapped;
+    SrganSafetensors *st;   /* points into `mapped` */
+    char *path;
+};
 
 void st_file_free(StFile *file)
 {
     if (!file)
         return;
+    srgan_safetensors_free(file->st);
     if (file->mapped)
         g_mapped_file_unref(file->mapped);
-    if (file->metadata)
-        g_hash_table_unref(file->metadata);
-    if (file->tensors)
-        g_ptr_array_unref(file->tensors);
     g_free(file->path);
     g_free(file);
-}
-
-static gboolean bad(GError **error, const char *path, const char *what)
-{
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: %s", path, what);
-    return FALSE;
-}
-
-static gboolean parse_tensor(StFile *file, const char *name, const SrganJson *v,
-                             GError **error)
-{
-    const SrganJson *dtype = srgan_json_object_get(v, "dtype");
-    const SrganJson *shape = srgan_json_object_get(v, "shape");
-    const SrganJson *offsets = srgan_json_object_get(v, "data_offsets");
-    g_autofree char *what = NULL;
-    if (!dtype || dtype->type != SRGAN_JSON_STRING || strcmp(dtype->string, "F32") != 0)
-        what = g_strdup_printf("tensor %s: dtype must be F32", name);
-    else if (!shape || shape->type != SRGAN_JSON_ARRAY || shape->array->len > ST_MAX_DIMS)
-        what = g_strdup_printf("tensor %s: bad shape", name);
-    else if (!offsets || offsets->type != SRGAN_JSON_ARRAY || offsets->array->len != 2)
-        what = g_strdup_printf("tensor %s: bad data_offsets", name);
-    if (what)
-        return bad(error, file->path, what);
-
-    StTensor *t = g_new0(StTensor, 1);
-    t->name = g_strdup(name);
-    t->ndim = (int)shape->array->len;
-    guint64 count = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        const SrganJson *d = g_ptr_array_index(shape->array, i);
-        if (d->type != SRGAN_JSON_NUMBER || !d->number.is_integer ||
-            d->number.integer < 0 || d->number.integer > G_MAXINT32) {
-            st_tensor_free(t);
-            what = g_strdup_printf("tensor %s: bad dimension", name);
-            return bad(error, file->path, what);
-        }
-        t->shape[i] = d->number.integer;
-        count *= (guint64)d->number.integer;
-        if (count > file->data_size) {
-            st_tensor_free(t);
-            what = g_strdup_printf("tensor %s: larger than the file", name);
-            return bad(error, file->path, what);
-        }
-    }
-    const SrganJson *b = g_ptr_array_index(offsets->array, 0);
-    const SrganJson *e = g_ptr_array_index(offsets->array, 1);
-    if (b->type != SRGAN_JSON_NUMBER || e->type != SRGAN_JSON_NUMBER ||
-        !b->number.is_integer || !e->number.is_integer || b->number.integer < 0 ||
-        e->number.integer < b->number.integer ||
-        (guint64)e->number.integer > file->data_size ||
-        (guint64)(e->number.integer - b->number.integer) != count * 4) {
-        st_tensor_free(t);
-        what = g_strdup_printf("tensor %s: data_offsets do not match its shape "
-                               "or run past the end of the file", name);
-        return bad(error, file->path, what);
-    }
-    t->begin = (gsize)b->number.integer;
-    t->end = (gsize)e->number.integer;
-    g_ptr_array_add(file->tensors, t);
-    return TRUE;
 }
 
 StFile *st_file_open(const char *path, GError **error)
@@ -99,119 +35,71 @@ StFile *st_file_open(const char *path, GError **error)
     file->mapped = g_mapped_file_new(path, FALSE, error);
     if (!file->mapped)
         return NULL;
-    const guint8 *bytes = (const guint8 *)g_mapped_file_get_contents(file->mapped);
-    gsize size = g_mapped_file_get_length(file->mapped);
-    if (size < 8) {
-        bad(error, path, "too short for a safetensors file");
+    /* The core's loader validates the container (header, dtypes, shapes,
+     * offsets); its messages already name `path`.  The trainer reports bad
+     * files as G_IO_ERROR_INVALID_DATA. */
+    g_autoptr(GError) parse_error = NULL;
+    file->st = srgan_safetensors_parse((const guint8 *)g_mapped_file_get_contents(file->mapped),
+                                       g_mapped_file_get_length(file->mapped), path,
+                                       &parse_error);
+    if (!file->st) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, parse_error->message);
         return NULL;
     }
-    guint64 header_len = 0;
-    for (int i = 7; i >= 0; i--)
-        header_len = header_len << 8 | bytes[i];
-    if (header_len > MAX_HEADER || header_len > size - 8) {
-        bad(error, path, "header length runs past the end of the file");
-        return NULL;
-    }
-    file->data = bytes + 8 + header_len;
-    file->data_size = size - 8 - header_len;
-    /* The parser's messages already name `path` and the byte at fault;
-     * the trainer reports bad files as G_IO_ERROR_INVALID_DATA. */
-    g_autoptr(GError) json_error = NULL;
-    g_autoptr(SrganJson) root = srgan_json_parse((const char *)bytes + 8, header_len, path,
-                                                 &json_error);
-    if (!root) {
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, json_error->message);
-        return NULL;
-    }
-    file->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    file->tensors = g_ptr_array_new_with_free_func(st_tensor_free);
-    gboolean ok = root->type == SRGAN_JSON_OBJECT;
-    if (!ok)
-        bad(error, path, "header is not a JSON object");
-    for (guint i = 0; ok && i < root->object->len; i++) {
-        const SrganJsonMember *member = g_ptr_array_index(root->object, i);
-        const char *key = member->key;
-        const SrganJson *v = member->value;
-        if (strcmp(key, "__metadata__") == 0) {
-            if (v->type != SRGAN_JSON_OBJECT) {
-                ok = bad(error, path, "__metadata__ is not an object");
-                break;
-            }
-            for (guint j = 0; j < v->object->len; j++) {
-                const SrganJsonMember *entry = g_ptr_array_index(v->object, j);
-                if (entry->value->type != SRGAN_JSON_STRING) {
-                    ok = bad(error, path, "__metadata__ values must be strings");
-                    break;
-                }
-                g_hash_table_replace(file->metadata, g_strdup(entry->key),
-                                     g_strdup(entry->value->string));
-            }
-        } else if (v->type != SRGAN_JSON_OBJECT) {
-            ok = bad(error, path, "a tensor entry is not an object");
-        } else {
-            ok = parse_tensor(file, key, v, error);
-        }
-    }
-    if (!ok)
-        return NULL;
     return g_steal_pointer(&file);
 }
 
-const StTensor *st_file_find(const StFile *file, const char *name)
+gboolean st_file_shape(const StFile *file, const char *name, int *ndim,
+                       gint64 shape[ST_MAX_DIMS])
 {
-    for (guint i = 0; i < file->tensors->len; i++) {
-        const StTensor *t = g_ptr_array_index(file->tensors, i);
-        if (strcmp(t->name, name) == 0)
-            return t;
-    }
-    return NULL;
+    const SrganTensor *t = srgan_safetensors_get(file->st, name);
+    if (!t)
+        return FALSE;
+    *ndim = t->n_dims;
+    memcpy(shape, t->shape, sizeof(gint64) * t->n_dims);
+    return TRUE;
 }
 
 const char *st_file_metadata(const StFile *file, const char *key)
 {
-    return g_hash_table_lookup(file->metadata, key);
+    return g_hash_table_lookup(file->st->metadata, key);
+}
+
+const char *st_file_path(const StFile *file)
+{
+    return file->path;
 }
 
 gboolean st_file_read(const StFile *file, const char *name, int ndim,
                       const int *shape, float *dst, gsize count, GError **error)
 {
-    const StTensor *t = st_file_find(file, name);
+    const SrganTensor *t = srgan_safetensors_get(file->st, name);
     if (!t) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                     "%s: tensor %s is missing", file->path, name);
         return FALSE;
     }
-    gboolean shape_ok = (t->end - t->begin) == count * 4;
+    gboolean shape_ok = t->n_elements == count;
     if (ndim > 0) {
-        shape_ok = shape_ok && t->ndim == ndim;
+        shape_ok = shape_ok && t->n_dims == ndim;
         for (int i = 0; shape_ok && i < ndim; i++)
             shape_ok = t->shape[i] == shape[i];
     }
     if (!shape_ok) {
-        GString *got = g_string_new(NULL), *want = g_string_new(NULL);
-        for (int i = 0; i < t->ndim; i++)
-            g_string_append_printf(got, "%s%" G_GINT64_FORMAT, i ? "," : "", t->shape[i]);
+        g_autofree char *got = srgan_tensor_shape_string(t);
+        GString *want = g_string_new(NULL);
         if (ndim > 0)
             for (int i = 0; i < ndim; i++)
-                g_string_append_printf(want, "%s%d", i ? "," : "", shape[i]);
+                g_string_append_printf(want, "%s%d", i ? ", " : "", shape[i]);
         else
             g_string_append_printf(want, "%zu elements", (size_t)count);
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "%s: tensor %s has shape (%s), expected (%s)",
-                    file->path, name, got->str, want->str);
-        g_string_free(got, TRUE);
+                    "%s: tensor %s has shape %s, expected (%s)",
+                    file->path, name, got, want->str);
         g_string_free(want, TRUE);
         return FALSE;
     }
-    /* Data need not be 4-byte aligned in the file: copy bytewise. */
-    memcpy(dst, file->data + t->begin, count * 4);
-    if (G_BYTE_ORDER == G_BIG_ENDIAN)
-        for (gsize i = 0; i < count; i++) {
-            guint32 u;
-            memcpy(&u, &dst[i], 4);
-            u = GUINT32_SWAP_LE_BE(u);
-            memcpy(&dst[i], &u, 4);
-        }
+    srgan_tensor_read_f32(t, dst);
     return TRUE;
 }
 

@@ -12,26 +12,18 @@
 
 #define ST_MAX_DIMS 8
 
-typedef struct {
-    char *name;
-    int ndim;
-    gint64 shape[ST_MAX_DIMS];
-    gsize begin, end;       /* byte offsets into the data section */
-} StTensor;
-
-typedef struct {
-    GMappedFile *mapped;
-    const guint8 *data;     /* start of the data section */
-    gsize data_size;
-    GHashTable *metadata;   /* char* → char* */
-    GPtrArray *tensors;     /* StTensor* */
-    char *path;
-} StFile;
+/* A file opened for reading; the container is validated by the core's
+ * loader (core/safetensors.c). */
+typedef struct StFile StFile;
 
 StFile *st_file_open(const char *path, GError **error);
 void st_file_free(StFile *file);
-const StTensor *st_file_find(const StFile *file, const char *name);
+/* The shape of tensor `name`: FALSE if there is none. */
+gboolean st_file_shape(const StFile *file, const char *name, int *ndim,
+                       gint64 shape[ST_MAX_DIMS]);
 const char *st_file_metadata(const StFile *file, const char *key);
+/* The path the file was opened from, for messages. */
+const char *st_file_path(const StFile *file);
 /* Copies tensor `name` into dst after checking it exists, is F32 and holds
  * exactly `count` elements with the given shape (ndim 0: any shape). */
 gboolean st_file_read(const StFile *file, const char *name, int ndim,

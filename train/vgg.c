@@ -59,15 +59,16 @@ Vgg *vgg_load(const char *path, const char *layer, GError **error)
         conv_name(i, name, sizeof name);
         g_snprintf(wname, sizeof wname, "%s.weight", name);
         g_snprintf(bname, sizeof bname, "%s.bias", name);
-        const StTensor *t = st_file_find(file, wname);
-        if (!t || t->ndim != 4 || t->shape[1] != cin || t->shape[2] != 3 ||
-            t->shape[3] != 3 || t->shape[0] < 1 || t->shape[0] > 4096) {
+        int ndim = 0;
+        gint64 shape[ST_MAX_DIMS];
+        if (!st_file_shape(file, wname, &ndim, shape) || ndim != 4 || shape[1] != cin ||
+            shape[2] != 3 || shape[3] != 3 || shape[0] < 1 || shape[0] > 4096) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                         "%s: %s is missing or not (out, %d, 3, 3)", path, wname, cin);
             vgg_free(vgg);
             return NULL;
         }
-        int cout = (int)t->shape[0];
+        int cout = (int)shape[0];
         Conv2d *c = &vgg->conv[i];
         c->cin = cin;
         c->cout = cout;
