@@ -26,8 +26,6 @@
  * within the same bound as small ones (smaller tiles, more halo work). */
 #define AUTO_TILE_BYTES_PER_THREAD ((size_t)64 << 20)
 #define AUTO_TILE_BYTES_TOTAL ((size_t)384 << 20)
-#define MAX_TILE_SIZE SRGAN_TILE_SIZE_MAX
-#define MAX_THREADS SRGAN_THREADS_MAX
 
 SrganParams srgan_params_default(void)
 {
@@ -278,12 +276,12 @@ static gboolean check_arguments(SrganModel *model, int width, int height, SrganP
         return invalid(error, "Image height %d is out of range (1 to %d)", height, SRGAN_MAX_SIDE);
     if (srgan_pixels_channels(pixels) == 0)
         return invalid(error, "Unknown pixel layout %d", (int)pixels);
-    if (p->tile_size != 0 && (p->tile_size < SRGAN_TILE_SIZE_MIN || p->tile_size > MAX_TILE_SIZE))
-        return invalid(error, "Tile size %d is out of range (16 to %d, or 0 for automatic)",
-                       p->tile_size, MAX_TILE_SIZE);
-    if (p->threads < 0 || p->threads > MAX_THREADS)
+    if (p->tile_size != 0 && (p->tile_size < SRGAN_TILE_SIZE_MIN || p->tile_size > SRGAN_TILE_SIZE_MAX))
+        return invalid(error, "Tile size %d is out of range (%d to %d, or 0 for automatic)",
+                       p->tile_size, SRGAN_TILE_SIZE_MIN, SRGAN_TILE_SIZE_MAX);
+    if (p->threads < 0 || p->threads > SRGAN_THREADS_MAX)
         return invalid(error, "Thread count %d is out of range (1 to %d, or 0 for all cores)",
-                       p->threads, MAX_THREADS);
+                       p->threads, SRGAN_THREADS_MAX);
     if (p->region_width < 0 || p->region_height < 0)
         return invalid(error, "Region size %d×%d is negative", p->region_width, p->region_height);
     if (p->region_width > 0 && p->region_height > 0) {
@@ -373,7 +371,7 @@ gboolean srgan_upscale(SrganModel *model, int width, int height,
      * generator actually has: tiled must equal untiled. */
     job.halo = MAX(srgan_model_get_halo(model), srgan_generator_receptive_radius(model));
     int threads = p->threads ? p->threads : (int)g_get_num_processors();
-    threads = CLAMP(threads, 1, MAX_THREADS);
+    threads = CLAMP(threads, 1, SRGAN_THREADS_MAX);
     if (p->tile_size) {
         job.tile_w = job.tile_h = p->tile_size;
     } else {

@@ -45,16 +45,16 @@ gboolean
 srgan_plugin_options_validate(const SrganPluginOptions *options, GError **error)
 {
     if (options->tile_size != 0 &&
-        (options->tile_size < 16 || options->tile_size > SRGAN_PLUGIN_TILE_MAX)) {
+        (options->tile_size < SRGAN_TILE_SIZE_MIN || options->tile_size > SRGAN_PLUGIN_TILE_MAX)) {
         g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
                     _("Tile size %d is out of range: use 0 (automatic) or 16 to %d."),
                     options->tile_size, SRGAN_PLUGIN_TILE_MAX);
         return FALSE;
     }
-    if (options->threads < 0 || options->threads > SRGAN_PLUGIN_THREADS_MAX) {
+    if (options->threads < 0 || options->threads > SRGAN_THREADS_MAX) {
         g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
                     _("Thread count %d is out of range: use 0 (automatic) or 1 to %d."),
-                    options->threads, SRGAN_PLUGIN_THREADS_MAX);
+                    options->threads, SRGAN_THREADS_MAX);
         return FALSE;
     }
     if (options->model == SRGAN_MODEL_CHOICE_FILE &&

@@ -23,7 +23,6 @@ G_BEGIN_DECLS
 /* Limits of the user-visible options (also the PDB argument ranges). */
 #define SRGAN_PLUGIN_TILE_MIN      0     /* 0 = let the core choose */
 #define SRGAN_PLUGIN_TILE_MAX      2048
-#define SRGAN_PLUGIN_THREADS_MAX   SRGAN_THREADS_MAX   /* 0 = one per CPU core */
 
 /* Side, in output pixels, of the preview's result square. */
 #define SRGAN_PLUGIN_PREVIEW_SIDE  256
@@ -46,7 +45,7 @@ typedef struct {
     SrganModelChoice model;
     char *model_file;   /* used when model == FILE; owned */
     int tile_size;      /* 0 = automatic, else 16…SRGAN_PLUGIN_TILE_MAX */
-    int threads;        /* 0 = automatic, else 1…SRGAN_PLUGIN_THREADS_MAX */
+    int threads;        /* 0 = automatic, else 1…SRGAN_THREADS_MAX */
 } SrganPluginOptions;
 
 void srgan_plugin_options_clear(SrganPluginOptions *options);

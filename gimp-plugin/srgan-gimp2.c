@@ -238,7 +238,7 @@ show_dialog(gint32 drawable_id, SrganPluginOptions *options)
     GtkWidget *tile_spin = int_spin(&options->tile_size, SRGAN_PLUGIN_TILE_MAX, &state);
     gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, _("_Tile size (0 = automatic):"),
                               0.0, 0.5, tile_spin, 1, TRUE);
-    GtkWidget *threads_spin = int_spin(&options->threads, SRGAN_PLUGIN_THREADS_MAX, &state);
+    GtkWidget *threads_spin = int_spin(&options->threads, SRGAN_THREADS_MAX, &state);
     gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, _("T_hreads (0 = all cores):"),
                               0.0, 0.5, threads_spin, 1, TRUE);
 

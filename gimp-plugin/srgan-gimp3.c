@@ -110,7 +110,7 @@ srgan_create_procedure(GimpPlugIn *plug_in, const gchar *name)
         SRGAN_PLUGIN_TILE_MIN, SRGAN_PLUGIN_TILE_MAX, 0, G_PARAM_READWRITE);
     gimp_procedure_add_int_argument(procedure, "threads", _("T_hreads"),
         _("Worker threads; 0 = one per CPU core"),
-        0, SRGAN_PLUGIN_THREADS_MAX, 0, G_PARAM_READWRITE);
+        0, SRGAN_THREADS_MAX, 0, G_PARAM_READWRITE);
     return procedure;
 }
 

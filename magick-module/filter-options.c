@@ -10,9 +10,6 @@
 #include <string.h>
 
 #define SRGAN_PREFIX "srgan:"
-#define TILE_MIN SRGAN_TILE_SIZE_MIN   /* the core's own ranges (srgan.h) */
-#define TILE_MAX SRGAN_TILE_SIZE_MAX
-#define THREADS_MAX SRGAN_THREADS_MAX
 
 static MagickBooleanType parse_int(const char *key, const char *value, int min, int max,
                                    const char *meaning, int *out, ExceptionInfo *exception)
@@ -52,10 +49,10 @@ static MagickBooleanType parse_one(const Image *image, const char *key_with_pref
         return MagickTrue;
     }
     if (g_ascii_strcasecmp(key, "tile") == 0)
-        return parse_int(key, value, TILE_MIN, TILE_MAX, "the tile side in source pixels",
+        return parse_int(key, value, SRGAN_TILE_SIZE_MIN, SRGAN_TILE_SIZE_MAX, "the tile side in source pixels",
                          &options->tile_size, exception);
     if (g_ascii_strcasecmp(key, "threads") == 0)
-        return parse_int(key, value, 1, THREADS_MAX, "the number of worker threads",
+        return parse_int(key, value, 1, SRGAN_THREADS_MAX, "the number of worker threads",
                          &options->threads, exception);
     ThrowMagickException(exception, GetMagickModule(), OptionError, "srgan: unknown option",
                          "`-define %s=%s': known keys are srgan:model, srgan:tile "
