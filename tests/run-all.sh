@@ -2,7 +2,7 @@
 # The whole test suite, as README.md's second command runs it:
 #   1. build/ (release) — every meson suite that can run on this machine
 #      (core, weights, quality, trainer, ImageMagick 6, GIMP 2.10);
-#   2. build-sanitize/ — the core and weights suites under
+#   2. build-sanitize/ — the core, weights and trainer suites under
 #      AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the libFuzzer harness on the weights parser (SRGAN_FUZZ_SECONDS, 60);
 #   4. every suite again inside the cached Debian 13 root, where they meet
@@ -86,9 +86,9 @@ frontend_tests="gimp-plugin gimp-cancel gimp-undo rgb alpha grey depth16 multifr
 
 meson_suite "Debian 12 build, all suites" build -Dmagick=enabled -Dgimp=enabled -Dtrainer=enabled --
 require_tests "Debian 12 build" build $core_tests $frontend_tests
-meson_suite "sanitizers (address, undefined): core and weights" build-sanitize \
+meson_suite "sanitizers (address, undefined): core, weights and trainer" build-sanitize \
     -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized \
-    -Dgimp=disabled -Dmagick=disabled -Dtrainer=disabled -- --suite core --suite weights
+    -Dgimp=disabled -Dmagick=disabled -Dtrainer=enabled -- --suite core --suite weights --suite trainer
 [ -x tests/fuzz/run-fuzz.sh ] && step "libFuzzer on the weights parser (${SRGAN_FUZZ_SECONDS:-60} s)" \
     tests/fuzz/run-fuzz.sh "${SRGAN_FUZZ_SECONDS:-60}"
 

@@ -26,6 +26,20 @@ typedef struct {
     double lr, adv_weight;
 } Args;
 
+/* The option strings, freed on every way out of main() (g_auto). */
+static void args_clear(Args *a)
+{
+    g_free(a->phase);
+    g_free(a->data);
+    g_free(a->val);
+    g_free(a->checkpoint);
+    g_free(a->init);
+    g_free(a->export_path);
+    g_free(a->content);
+    g_free(a->vgg);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
+
 static GOptionEntry *option_entries(Args *a)
 {
     GOptionEntry entries[] = {
@@ -99,7 +113,7 @@ static int fail(GError *error)
 
 int main(int argc, char **argv)
 {
-    Args a = {.steps = 100000, .batch = 16, .crop = 96, .scale = 4, .blocks = 16,
+    g_auto(Args) a = {.steps = 100000, .batch = 16, .crop = 96, .scale = 4, .blocks = 16,
               .channels = 64, .d_channels = 64, .d_dense = 1024, .lr = 1e-4,
               .lr_decay_step = 0, .adv_weight = 1e-3, .seed = 1, .checkpoint_every = 1000,
               .val_every = 1000, .val_side = 256, .log_every = 10};
@@ -308,13 +322,5 @@ out:
     trainer_free(t);
     photo_set_free(photos);
     photo_set_free(val);
-    g_free(a.phase);
-    g_free(a.data);
-    g_free(a.val);
-    g_free(a.checkpoint);
-    g_free(a.init);
-    g_free(a.export_path);
-    g_free(a.content);
-    g_free(a.vgg);
     return status;
 }
