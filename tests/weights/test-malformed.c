@@ -119,7 +119,7 @@ HEADER_CASE(entry_offsets_huge, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_
 
 /* Model mutations. */
 static void mut_dtype(TestModel *m) { g_free(test_model_find(m, "head.conv.bias")->dtype);
-                                      test_model_find(m, "head.conv.bias")->dtype = g_strdup("F16"); }
+                                      test_model_find(m, "head.conv.bias")->dtype = g_strdup("BF16"); }
 static void mut_shape_same_size(TestModel *m)
 {
     TestTensor *t = test_model_find(m, "head.conv.weight");
@@ -221,7 +221,7 @@ static const Case cases[] = {
     { "entry-shape-overflow", entry_overflow, NULL, NULL, NULL, E(TENSOR), "overflows" },
     { "entry-offsets-three", entry_offsets_three, NULL, NULL, NULL, E(TENSOR), "data_offsets must be an array of 2 integers" },
     { "entry-offsets-huge", entry_offsets_huge, NULL, NULL, NULL, E(TENSOR), "data_offsets[1] must be a non-negative integer" },
-    { "wrong-dtype", NULL, mut_dtype, NULL, NULL, E(TENSOR), "tensor \"head.conv.bias\" has dtype F16, expected F32" },
+    { "wrong-dtype", NULL, mut_dtype, NULL, NULL, E(TENSOR), "tensor \"head.conv.bias\" has dtype BF16, expected F32 or F16" },
     { "wrong-shape", NULL, mut_shape_same_size, NULL, NULL, E(TENSOR), "tensor \"head.conv.weight\" has shape (8, 3, 3, 27), expected (8, 3, 9, 9)" },
     { "shape-vs-offsets", NULL, mut_shape_span, NULL, NULL, E(TENSOR), "has shape (8, 3, 9, 8) (6912 bytes of F32) but data_offsets span 7776 bytes" },
     { "offsets-overlap", NULL, mut_overlap, NULL, NULL, E(TENSOR), "overlap those of" },
