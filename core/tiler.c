@@ -356,9 +356,13 @@ static gsize default_memory_limit(void)
     return limit;
 }
 
+/* "64.0 MiB", with a plain space (GLib uses a no-break space, which
+ * terminals without UTF-8 and ImageMagick's messages mangle). */
 static char *format_bytes(gsize bytes)
 {
-    return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+    return g_strjoinv(" ", parts);
 }
 
 /* A small region fits in fewer automatic tiles than there are threads,
