@@ -179,7 +179,7 @@ int main(void)
         { 64, 24, 3, 8, 8, 0, FALSE },   /* 3×3 with cout not a multiple of 16 */
         { 64, 8, 9, 8, 8, 0, FALSE },    /* 9×9 with 9·8 > 64 piece outputs */
         { 16, 2, 5, 8, 8, 0, FALSE },    /* 5×5: not cut into 3×3 pieces */
-        { 24, 4, 3, 8, 8, 0, FALSE },    /* 3×3 with 4 outputs */
+        { 24, 12, 3, 8, 8, 0, FALSE },   /* 3×3 with 12 outputs: > 8, not a multiple of 16 */
         { 3, 24, 9, 8, 8, 0, FALSE },    /* few inputs, cout not a multiple of 16 */
         { 5, 16, 3, 8, 8, 0, FALSE },    /* 5 inputs: neither direct nor Winograd */
     };
