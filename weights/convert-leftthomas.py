@@ -11,7 +11,9 @@ srgan-x{2,4,8}.safetensors as weights/FORMAT.md describes:
     folded (the C loader folds it), so the file stays a faithful copy;
   * writes __metadata__ describing the architecture (5 blocks, 64 channels,
     shared PReLU slopes, conv+PReLU tail, (tanh+1)/2 output, input in [0,1])
-    plus the source, its sha256 and the license;
+    plus the source, its sha256, the license, and for front ends a
+    display_name ("SRGAN 4×") and a one-line description (what to use it
+    for);
   * writes the safetensors container with srgan_safetensors.py (shared
     with the other converters): header with sorted keys and no spaces,
     padded with spaces to a multiple of 8 bytes, tensors in name order, so
@@ -108,6 +110,8 @@ def convert(source, scale):
                 source, name, tuple(tensors[name].shape), shape))
 
     metadata = {
+        "display_name": "SRGAN %d\u00d7" % scale,  # "SRGAN 4×"
+        "description": "Clean or downscaled images: sharp detail",
         "format": "srgan-generator",
         "format_version": "1",
         "family": "srresnet",
