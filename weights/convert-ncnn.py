@@ -207,10 +207,15 @@ def expect_keys(layer, allowed):
         raise ConversionError("%s: unexpected parameter keys %s" % (layer.where(), unknown))
 
 
-def param(layer, key, default, expected=None):
+def param(layer, key, default, expected=None, meaning=""):
+    """Parameter `key` (`default` when absent; None = required), checked
+    against `expected` if given; `meaning` names it in error messages."""
     value = layer.params.get(key, default)
+    if value is None:
+        raise ConversionError("%s: parameter %d (%s) is missing" % (layer.where(), key, meaning or "required"))
     if expected is not None and value != expected:
-        raise ConversionError("%s: parameter %d is %r, expected %r" % (layer.where(), key, value, expected))
+        raise ConversionError("%s: parameter %d (%s) is %r, expected %r"
+                              % (layer.where(), key, meaning or "value", value, expected))
     return value
 
 
@@ -239,18 +244,18 @@ def build_graph(layers, data):
             continue
         elif kind == "Convolution":
             expect_keys(layer, (0, 1, 2, 3, 4, 5, 6, 9, 10))
-            cout = param(layer, 0, None)
-            param(layer, 1, None, 3)      # kernel 3x3
-            param(layer, 2, 1, 1)         # dilation
-            param(layer, 3, 1, 1)         # stride
-            param(layer, 4, 0, 1)         # pad 1
-            param(layer, 5, 0, 1)         # with bias
+            cout = param(layer, 0, None, meaning="num_output")
+            param(layer, 1, None, 3, "kernel size")
+            param(layer, 2, 1, 1, "dilation")
+            param(layer, 3, 1, 1, "stride")
+            param(layer, 4, 0, 1, "padding")
+            param(layer, 5, 0, 1, "bias_term")
             cin = ins[0].channels
-            size = param(layer, 6, None)
+            size = param(layer, 6, None, meaning="weight_data_size")
             if size != cout * cin * 9:
                 raise ConversionError("%s: weight_data_size %d, expected %d x %d x 3 x 3 = %d"
                                       % (layer.where(), size, cout, cin, cout * cin * 9))
-            activation = param(layer, 9, 0)
+            activation = param(layer, 9, 0, meaning="activation type")
             if activation == 0:
                 act = "none"
                 if 10 in layer.params:
@@ -258,8 +263,8 @@ def build_graph(layers, data):
             elif activation == 2 and layer.params.get(10) == (LEAKY_SLOPE,):
                 act = "leaky0.2"
             else:
-                raise ConversionError("%s: activation type %r with %r; expected none or LeakyReLU 0.2 (type 2)"
-                                      % (layer.where(), activation, layer.params.get(10)))
+                raise ConversionError("%s: fused activation type %r with parameters %r; expected none (0) "
+                                      "or LeakyReLU 0.2 (type 2)" % (layer.where(), activation, layer.params.get(10)))
             w = reader.weights(size, layer.name + " weights").reshape(cout, cin, 3, 3)
             b = reader.fp32(cout, layer.name + " bias")
             weights[layer.name] = {"weight": w, "bias": b}
@@ -267,25 +272,25 @@ def build_graph(layers, data):
             node.channels = cout
         elif kind == "PReLU":
             expect_keys(layer, (0,))
-            n = param(layer, 0, None, ins[0].channels)
+            n = param(layer, 0, None, ins[0].channels, "number of slopes = input channels")
             weights[layer.name] = {"slopes": reader.fp32(n, layer.name + " slopes")}
             node = Node("prelu", (n,), ins, layer=layer)
             node.channels = n
         elif kind == "Concat":
             expect_keys(layer, (0,))
-            param(layer, 0, 0, 0)         # along channels
+            param(layer, 0, 0, 0, "axis (0 = channels)")
             node = Node("concat", (), ins, layer=layer)
             node.channels = sum(i.channels for i in ins)
         elif kind in ("Eltwise", "BinaryOp"):
             if kind == "Eltwise":
                 expect_keys(layer, (0, 1))
-                param(layer, 0, None, 1)  # sum
+                param(layer, 0, None, 1, "operation (1 = sum)")
                 coeffs = tuple(float(c) for c in layer.params.get(1, (1.0,) * len(ins)))
                 if len(coeffs) != len(ins):
                     raise ConversionError("%s: %d coefficients for %d inputs" % (layer.where(), len(coeffs), len(ins)))
             else:
                 expect_keys(layer, (0,))
-                param(layer, 0, 0, 0)     # add, of two blobs (no scalar)
+                param(layer, 0, 0, 0, "operation (0 = add)")
                 if len(ins) != 2:
                     raise ConversionError("%s: BinaryOp with %d inputs" % (layer.where(), len(ins)))
                 coeffs = (1.0, 1.0)
@@ -295,16 +300,17 @@ def build_graph(layers, data):
             node.channels = ins[0].channels
         elif kind == "Interp":
             expect_keys(layer, (0, 1, 2))
-            param(layer, 0, None, 1)      # nearest
-            sh, sw = float(param(layer, 1, None)), float(param(layer, 2, None))
+            param(layer, 0, None, 1, "resize type (1 = nearest)")
+            sh = float(param(layer, 1, None, meaning="height scale"))
+            sw = float(param(layer, 2, None, meaning="width scale"))
             if sh != sw or sh not in (2.0, 4.0, 8.0):
                 raise ConversionError("%s: resize by %g x %g, expected 2, 4 or 8 both ways" % (layer.where(), sh, sw))
             node = Node("nearest", (int(sh),), ins, layer=layer)
             node.channels = ins[0].channels
         elif kind == "PixelShuffle":
             expect_keys(layer, (0, 1))
-            r = param(layer, 0, None)
-            param(layer, 1, 0, 0)         # mode 0: PyTorch's channel order
+            r = param(layer, 0, None, meaning="upscale factor")
+            param(layer, 1, 0, 0, "mode (0 = PyTorch's pixel_shuffle channel order)")
             if ins[0].channels % (r * r):
                 raise ConversionError("%s: %d channels do not shuffle by %d" % (layer.where(), ins[0].channels, r))
             node = Node("shuffle", (r,), ins, layer=layer)

