@@ -81,7 +81,7 @@ for line in open(sys.argv[1]):
     fi
 }
 core_tests="kernels fixtures fixtures-portable tiler rss conv-fast test-shipped test-malformed
-test-reproducible fuzz-replay metrics matlab-reference photos-x4-gain trainer-train trainer-cli"
+test-reproducible test-convert-pth fuzz-replay metrics matlab-reference photos-x4-gain trainer-train trainer-cli"
 frontend_tests="gimp-plugin gimp-cancel gimp-undo rgb alpha grey depth16 multiframe cmyk limits cancel"
 
 meson_suite "Debian 12 build, all suites" build -Dmagick=enabled -Dgimp=enabled -Dtrainer=enabled --
