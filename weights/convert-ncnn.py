@@ -478,6 +478,9 @@ def convert(param_text, bin_data):
     layers = parse_param(param_text)
     output, weights = build_graph(layers, bin_data)
     family, expected, meta = infer_architecture(layers)
+    # match() and bind() recurse along the trunk, a few frames per layer:
+    # 64 RRDB blocks would pass Python's default limit of 1000.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * len(layers)))
     matcher = Matcher()
     why = matcher.match(output, expected)
     if why is not None:
