@@ -187,15 +187,19 @@ int main(void)
         { 64, 3, 3, 1, 1, 0, TRUE },
         { 8, 1, 3, 7, 5, 1, TRUE },
         { 16, 8, 3, 6, 7, 8, TRUE },
-        /* SRVGGNetCompact (Real-ESRGAN): 3→64, 64→64, 64→48 */
+        /* SRVGGNetCompact (Real-ESRGAN): 3→64, 64→64, 64→48 (×4), and the
+         * last convs at ×2 and ×3, 64→12 and 64→27 (split, m = 1) */
         { 64, 48, 3, 10, 13, 48, FALSE },
+        { 64, 12, 3, 10, 13, 12, TRUE },
+        { 64, 27, 3, 9, 14, 1, FALSE },
+        { 16, 24, 3, 5, 6, 0, TRUE },
+        { 16, 40, 3, 5, 6, 0, FALSE },
     };
     static const Case declined[] = {
         { 12, 16, 3, 8, 8, 0, FALSE },   /* cin not a multiple of 8 */
-        { 64, 24, 3, 8, 8, 0, FALSE },   /* 3×3 with cout not a multiple of 16 */
         { 64, 8, 9, 8, 8, 0, FALSE },    /* 9×9 with 9·8 > 64 piece outputs */
         { 16, 2, 5, 8, 8, 0, FALSE },    /* 5×5: not cut into 3×3 pieces */
-        { 24, 12, 3, 8, 8, 0, FALSE },   /* 3×3 with 12 outputs: > 8, not a multiple of 16 */
+        { 24, 72, 3, 8, 8, 0, FALSE },   /* 3×3, cout neither a multiple of 16 nor ≤ 64 */
         { 3, 24, 9, 8, 8, 0, FALSE },    /* few inputs, cout not a multiple of 16 */
         { 5, 16, 3, 8, 8, 0, FALSE },    /* 5 inputs: neither direct nor Winograd */
     };
