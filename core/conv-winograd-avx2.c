@@ -16,9 +16,15 @@
  * Blocks are small enough for V and M to stay in L2, so the kernel streams
  * only the input, the weights and the output.
  *
- * The output grid may start outside the input (origin < 0): the 9×9 tail
- * is computed as nine 3×3 pieces on a grid grown by 3 pixels, which
- * srgan_split_gather_avx2() (at the end of this file) shifts and adds.
+ * The output grid may start outside the input (origin_y, origin_x < 0):
+ * the 9×9 tail is computed as nine 3×3 pieces on a grid grown by 3
+ * pixels, which srgan_split_gather_avx2() (at the end of this file) shifts
+ * and adds; 3×3 convs with outputs F43's blocks of 16 do not divide go
+ * through the same gather as one piece, in bands of rows (origin_y > 0).
+ *
+ * Pixels are read and written with the run's strides (a prefix of wider
+ * input pixels, a channel range of wider output ones); neither buffer is
+ * ever scratch, so input and output may be disjoint channels of one.
  *
  * Compiled with -mavx2 -mfma; conv-fast.c calls it only on CPUs that have
  * both.  Transform matrices: Lavin & Gray, section 4 (points 0, ±1, ±2, ∞);
