@@ -15,7 +15,8 @@ typedef enum {
     SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
     SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (3, 9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9
                                   tail; m = 1: 3×3 with cout not a multiple of 16) */
-    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4, cout % 16 == 0 (the 9×9 head) */
+    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4 or (≤ 16 and % 8 != 0), cout % 16 == 0
+                                  (the 9×9 head; RRDBNet's 12→64 head at ×2) */
 } SrganFastKind;
 
 /* Winograd F(4×4, 3×3) (Lavin & Gray 2016, "Fast Algorithms for
@@ -84,6 +85,7 @@ typedef struct {
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
 /* DIRECT: scratch floats, and the kernel (needs AVX2 and FMA). */
 #define SRGAN_DIRECT_MAX_CIN 4
+#define SRGAN_DIRECT_MAX_ODD_CIN 16  /* for cin % 8 != 0, which Winograd declines */
 size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
 void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
                                float *out, const SrganFastIo *io, float *workspace);

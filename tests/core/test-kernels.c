@@ -264,6 +264,7 @@ static void test_conv_layouts(void)
         { 9, 16, 3 },    /* SRResNet tail: scatter / split, m = 3 */
         { 9, 3, 16 },    /* SRResNet head: im2col / direct */
         { 3, 3, 64 },    /* RRDBNet, SRVGG head: im2col / direct */
+        { 3, 12, 64 },   /* RRDBNet ×2 head (pixel unshuffled): im2col / direct */
         { 1, 8, 16 },    /* 1×1: im2col only */
     };
     static const int layout_sizes[][2] = { { 1, 1 }, { 5, 7 }, { 13, 11 }, { 33, 17 } };
