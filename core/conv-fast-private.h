@@ -13,9 +13,10 @@
 
 typedef enum {
     SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
-    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (3, 9, 15), cin % 8 == 0, cout ≤ 8, m²·cout ≤ 64
-                                  (the 9×9 tail; 3×3 with few outputs, m = 1) */
-    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4, cout % 16 == 0 (the 9×9 head) */
+    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (3, 9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9
+                                  tail; m = 1: 3×3 with cout not a multiple of 16) */
+    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4 or (≤ 16 and % 8 != 0), cout % 16 == 0
+                                  (the 9×9 head; RRDBNet's 12→64 head at ×2) */
 } SrganFastKind;
 
 /* Winograd F(4×4, 3×3) (Lavin & Gray 2016, "Fast Algorithms for
@@ -84,16 +85,17 @@ typedef struct {
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
 /* DIRECT: scratch floats, and the kernel (needs AVX2 and FMA). */
 #define SRGAN_DIRECT_MAX_CIN 4
+#define SRGAN_DIRECT_MAX_ODD_CIN 16  /* for cin % 8 != 0, which Winograd declines */
 size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
 void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
                                float *out, const SrganFastIo *io, float *workspace);
 
-/* WINOGRAD_SPLIT's second step, for cout ≤ 8: out[y][x][o] = epilogue(bias[o]
+/* WINOGRAD_SPLIT's second step, for cout ≤ 64: out[y][x][o] = epilogue(bias[o]
  * + Σ_{a,b<m} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]), pieces being
  * (h + 3(m−1), w + 3(m−1), piece_stride) with at least 7 readable floats
  * after them; the epilogue as in SrganWinogradRun (io's strides resolved,
  * its in_stride unused).  Writes only channels [0, cout) of out. */
-#define SRGAN_SPLIT_GATHER_MAX_COUT 8
+#define SRGAN_SPLIT_GATHER_MAX_COUT 64
 void srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                              int h, int w, const float *bias, const float *slope,
                              const SrganFastIo *io, float *out);

@@ -12,11 +12,14 @@
  *     by Winograd on the input grown by k/2 − 1 pixels, and a gather adds
  *     the m² shifted pieces — the 9×9 C→3 tail, ~11 %: 4608 multiply-adds
  *     per pixel (27 outputs padded to 32) instead of 15552.  With m = 1
- *     the same machinery runs 3×3 convs with few outputs (RRDBNet's
- *     64→3 last conv): its outputs padded to 16, the gather doing the
+ *     the same machinery runs the 3×3 convs whose cout is not a multiple
+ *     of 16 (RRDBNet's 64→3 last conv, SRVGGNetCompact's 64→12 and 64→27
+ *     at ×2 and ×3): outputs padded to the next 16, the gather doing the
  *     epilogue;
- *   - odd k, cin ≤ 4, cout % 16 == 0: direct (conv-direct-avx2.c) — the
- *     9×9 3→C head, under 1 %, here so that a forward pass makes no
+ *   - odd k, cin ≤ 4 (or up to 16 and not a multiple of 8, which
+ *     Winograd cannot take), cout % 16 == 0: direct (conv-direct-avx2.c)
+ *     — the 9×9 3→C head, under 1 %, RRDBNet's 3×3 12→64 head at ×2
+ *     (after its pixel unshuffle), here so that a forward pass makes no
  *     OpenBLAS call (whose threads would spin beside the tiler's).
  *
  * Every kernel honours the whole SrganEpilogue: strided input and output
@@ -100,8 +103,12 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
     const char *off = g_getenv("SRGAN_NO_FAST_KERNELS");
     if ((off && *off && strcmp(off, "0") != 0) || !cpu_has_avx2_fma())
         return FALSE;
-    if (conv->ksize % 2 == 1 && conv->cin >= 1 && conv->cin <= SRGAN_DIRECT_MAX_CIN
-        && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
+    /* Few inputs: direct.  Up to 16 inputs too when Winograd cannot take
+     * them (cin % 8 != 0), not when it can: it is faster there. */
+    const gboolean few_inputs = conv->cin >= 1
+        && (conv->cin <= SRGAN_DIRECT_MAX_CIN
+            || (conv->cin <= SRGAN_DIRECT_MAX_ODD_CIN && conv->cin % 8 != 0));
+    if (conv->ksize % 2 == 1 && few_inputs && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
         *kind = SRGAN_FAST_DIRECT;
         return TRUE;
     }
@@ -112,7 +119,7 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
         return TRUE;
     }
     /* k = 3m with m odd (3, 9, 15): m = 1 is the 3×3 conv itself, for
-     * outputs too few for F43's blocks of 16. */
+     * an output count F43's blocks of 16 do not divide. */
     int m = conv->ksize / 3;
     if (conv->ksize % 6 == 3 && m * m * conv->cout <= SRGAN_SPLIT_MAX_COUT
         && conv->cout <= SRGAN_SPLIT_GATHER_MAX_COUT) {

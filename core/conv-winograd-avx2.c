@@ -16,9 +16,15 @@
  * Blocks are small enough for V and M to stay in L2, so the kernel streams
  * only the input, the weights and the output.
  *
- * The output grid may start outside the input (origin < 0): the 9×9 tail
- * is computed as nine 3×3 pieces on a grid grown by 3 pixels, which
- * srgan_split_gather_avx2() (at the end of this file) shifts and adds.
+ * The output grid may start outside the input (origin_y, origin_x < 0):
+ * the 9×9 tail is computed as nine 3×3 pieces on a grid grown by 3
+ * pixels, which srgan_split_gather_avx2() (at the end of this file) shifts
+ * and adds; 3×3 convs with outputs F43's blocks of 16 do not divide go
+ * through the same gather as one piece, in bands of rows (origin_y > 0).
+ *
+ * Pixels are read and written with the run's strides (a prefix of wider
+ * input pixels, a channel range of wider output ones); neither buffer is
+ * ever scratch, so input and output may be disjoint channels of one.
  *
  * Compiled with -mavx2 -mfma; conv-fast.c calls it only on CPUs that have
  * both.  Transform matrices: Lavin & Gray, section 4 (points 0, ±1, ±2, ∞);
@@ -261,37 +267,46 @@ srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                         int h, int w, const float *bias, const float *slope,
                         const SrganFastIo *io, float *out)
 {
-    /* Lanes 0..cout-1 of one 8-float load hold piece (a, b)'s outputs; the
-     * other lanes are the next piece's (or, at the very end, the workspace
-     * that follows the pieces) and are never stored. */
+    /* Output channels go 8 at a time (one group for m > 1, where cout ≤
+     * 7).  In a group's 8-float load the lanes past cout hold the next
+     * piece's outputs, padding or (at the very end) the workspace that
+     * follows the pieces, and are never stored. */
     const int pw = w + 3 * (m - 1);
+    const int groups = (cout + 7) / 8;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(cout), lane);
     const __m256 zero = _mm256_setzero_ps();
-    const __m256 b = _mm256_maskload_ps(bias, keep);
-    const __m256 s = slope ? _mm256_maskload_ps(slope, keep) : zero;
+    __m256i keep[SRGAN_SPLIT_GATHER_MAX_COUT / 8];
+    __m256 b[SRGAN_SPLIT_GATHER_MAX_COUT / 8], s[SRGAN_SPLIT_GATHER_MAX_COUT / 8];
+    for (int g = 0; g < groups; g++) {
+        keep[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(cout - 8 * g), lane);
+        b[g] = _mm256_maskload_ps(bias + 8 * g, keep[g]);
+        s[g] = slope ? _mm256_maskload_ps(slope + 8 * g, keep[g]) : zero;
+    }
     const __m256 scale = _mm256_set1_ps(io->scale);
     const int scaled = io->scale != 1.0f;
     const float *residual = io->residual;
     const size_t out_stride = (size_t)io->out_stride, res_stride = (size_t)io->residual_stride;
     for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            __m256 v = b;
-            for (int a = 0; a < m; a++) {
-                const float *row = pieces + ((size_t)(y + 3 * a) * pw + x) * piece_stride
-                                   + (size_t)a * m * cout;
-                for (int bb = 0; bb < m; bb++)
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride + bb * cout));
+        for (int x = 0; x < w; x++)
+            for (int g = 0; g < groups; g++) {
+                __m256 v = b[g];
+                for (int a = 0; a < m; a++) {
+                    const float *row = pieces + ((size_t)(y + 3 * a) * pw + x) * piece_stride
+                                       + (size_t)a * m * cout + 8 * g;
+                    for (int bb = 0; bb < m; bb++)
+                        v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride
+                                                             + bb * cout));
+                }
+                const size_t at = (size_t)y * w + x;
+                if (slope)
+                    v = _mm256_fmadd_ps(s[g], _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+                if (scaled)
+                    v = _mm256_mul_ps(v, scale);
+                /* Masked: the lanes past cout may be another feature map's
+                 * channels (of the same buffer, even) or past the end. */
+                if (residual)
+                    v = _mm256_add_ps(v, _mm256_maskload_ps(residual + at * res_stride + 8 * g,
+                                                            keep[g]));
+                _mm256_maskstore_ps(out + at * out_stride + 8 * g, keep[g], v);
             }
-            const size_t p = (size_t)y * w + x;
-            if (slope)
-                v = _mm256_fmadd_ps(s, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
-            if (scaled)
-                v = _mm256_mul_ps(v, scale);
-            /* Masked: the lanes past cout may be another feature map's
-             * channels (of the same buffer, even) or past the end. */
-            if (residual)
-                v = _mm256_add_ps(v, _mm256_maskload_ps(residual + p * res_stride, keep));
-            _mm256_maskstore_ps(out + p * out_stride, keep, v);
-        }
 }

@@ -250,8 +250,8 @@ static void check_conv_layout(int k, int cin, int cout, int h, int w, guint32 se
 
 /* Shapes of all three families (SRResNet, RRDBNet, SRVGGNetCompact) and
  * each path: portable im2col (cout ≥ 16) and scatter (cout < 16), and
- * the fast Winograd F43, Winograd split (9×9 and 3×3 with few outputs)
- * and direct kernels. */
+ * the fast Winograd F43, Winograd split (9×9, and 3×3 with cout not a
+ * multiple of 16) and direct kernels. */
 static void test_conv_layouts(void)
 {
     static const int shapes[][3] = {   /* k, cin, cout */
@@ -259,9 +259,12 @@ static void test_conv_layouts(void)
         { 3, 96, 32 },   /* RRDBNet dense conv: im2col / F43 */
         { 3, 64, 3 },    /* RRDBNet last conv: scatter / split, m = 1 */
         { 3, 8, 1 },     /* scatter / split, m = 1 */
+        { 3, 16, 12 },   /* SRVGG ×2 last conv: scatter / split, m = 1, 2 groups */
+        { 3, 16, 27 },   /* SRVGG ×3 last conv: im2col / split, m = 1, 4 groups */
         { 9, 16, 3 },    /* SRResNet tail: scatter / split, m = 3 */
         { 9, 3, 16 },    /* SRResNet head: im2col / direct */
         { 3, 3, 64 },    /* RRDBNet, SRVGG head: im2col / direct */
+        { 3, 12, 64 },   /* RRDBNet ×2 head (pixel unshuffled): im2col / direct */
         { 1, 8, 16 },    /* 1×1: im2col only */
     };
     static const int layout_sizes[][2] = { { 1, 1 }, { 5, 7 }, { 13, 11 }, { 33, 17 } };
