@@ -101,6 +101,19 @@ static MagickBooleanType check_resource_limits(const Image *frame, size_t column
     return MagickTrue;
 }
 
+/* Worker threads: the srgan:threads define (0 = one per core), but never
+ * more than ImageMagick's thread limit, which -limit thread, policy.xml,
+ * MAGICK_THREAD_LIMIT and OMP_NUM_THREADS set for its own operators: a
+ * user who keeps ImageMagick to one core means this filter too. */
+static int worker_threads(const FilterOptions *options)
+{
+    const MagickSizeType limit = GetMagickResourceLimit(ThreadResource);
+    const MagickSizeType wanted = options->threads != 0 ? (MagickSizeType) options->threads
+                                                        : (MagickSizeType) g_get_num_processors();
+    /* ImageMagick itself treats a limit of 0 as 1. */
+    return (int) CLAMP(MIN(wanted, limit), 1, SRGAN_THREADS_MAX);
+}
+
 static MagickBooleanType is_grey_colorspace(ColorspaceType colorspace)
 {
     return colorspace == GRAYColorspace || colorspace == LinearGRAYColorspace;
@@ -192,7 +205,7 @@ Image *filter_upscale_frame(const Image *frame, SrganModel *model,
                                     : (alpha ? SRGAN_PIXELS_RGBA : SRGAN_PIXELS_RGB);
     SrganParams params = srgan_params_default();
     params.tile_size = options->tile_size;
-    params.threads = options->threads;
+    params.threads = worker_threads(options);
     params.progress = report_progress;
     params.progress_data = &job;
 

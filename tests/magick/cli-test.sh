@@ -60,6 +60,9 @@ rgb)      # RGB 8-bit photo, default model (4×) and automatic tiles
     [ "$(info out.png '%wx%h %z')" = "200x136 8" ] || fail "size/depth: $(info out.png '%wx%h %z')"
     matches_core in.png out.png ;;
 tiled)    # small tiles and two threads: many regions through the callbacks
+    # (ImageMagick's thread limit follows OMP_NUM_THREADS, 1 in meson's
+    # environment, and caps srgan:threads: allow the two asked for)
+    OMP_NUM_THREADS=2; export OMP_NUM_THREADS
     photo -depth 8 in.png
     upscale_ok in.png out.png -define srgan:tile=16 -define srgan:threads=2
     matches_core in.png out.png ;;
@@ -183,6 +186,76 @@ limits)   # policy.xml / -limit: refused before allocating, remedy named
         [ "$major" -lt 7 ] || [ ! -e big.png ] || fail "big.png written despite the error" ;;
     *) echo "policy area limit is '$area', not Debian's: policy part not run" ;;
     esac ;;
+threads)  # ImageMagick's thread limit caps the workers (-limit, policy.xml)
+    photo in.png
+    # Two are allowed by ImageMagick here (OMP_NUM_THREADS sets its limit);
+    # the core reports the workers it starts in a debug line (core/tiler.c).
+    OMP_NUM_THREADS=2; export OMP_NUM_THREADS
+    workers() {  # options...: prints the number of worker threads used
+        G_MESSAGES_DEBUG=srgan im in.png "$@" -define srgan:tile=16 -process srgan out.png \
+            >log.txt 2>&1 || { cat log.txt >&2; fail "exit status $? for: $*"; }
+        n=$(sed -n 's/.* tiles, \([0-9]*\) thread(s).*/\1/p' log.txt)
+        [ -n "$n" ] || { cat log.txt >&2; fail "no thread count in the core's debug output"; }
+        echo "$n"
+    }
+    check_workers() {  # expected options...
+        want=$1; shift
+        got=$(workers "$@")
+        echo "$* -> $got thread(s)"
+        [ "$got" = "$want" ] || fail "$got worker threads for '$*', expected $want"
+    }
+    check_workers 2 -define srgan:threads=2               # the limit allows two
+    check_workers 1 -limit thread 1 -define srgan:threads=2
+    check_workers 1 -limit thread 1                       # automatic: one per core, capped
+    # Environment and policy in subshells, so that each check stands alone.
+    (MAGICK_THREAD_LIMIT=1; export MAGICK_THREAD_LIMIT
+     check_workers 1 -define srgan:threads=2) || exit 1
+    mkdir policy
+    cat >policy/policy.xml <<'XML'
+<policymap>
+  <policy domain="resource" name="thread" value="1"/>
+</policymap>
+XML
+    (MAGICK_CONFIGURE_PATH=$work/policy; export MAGICK_CONFIGURE_PATH
+     check_workers 1 -define srgan:threads=2) || exit 1
+    matches_core in.png out.png ;;
+frames-memory) # a 40-frame GIF needs one frame's working memory, not 40
+    # 40 different 64x64 crops of the photo, and its first frame alone.
+    set --
+    for i in $(seq 0 39); do
+        set -- "$@" \( "$SRGAN_SAMPLE" -crop "64x64+$((i * 3 % 128))+$((i * 2 % 64))" +repage \)
+    done
+    im "$@" -depth 8 in40.gif
+    im 'in40.gif[0]' in1.gif
+    [ "$(info in40.gif '%n,' | cut -d, -f1)" = 40 ] || fail "fixture has $(info in40.gif '%n,' | cut -d, -f1) frames"
+    peak_kib() {  # input operation...: peak RSS in KiB of the command
+        in=$1; shift
+        /usr/bin/time -v -o time.txt "$cli" "$in" "$@" out.miff 2>err.txt ||
+            { cat err.txt >&2; fail "exit status $? for $in $*"; }
+        sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt
+    }
+    # The list must hold every upscaled frame for the writer, after
+    # -process srgan as after ImageMagick's own -scale 400% (same output
+    # size): so the growth from 1 to 40 frames of -scale is the part that
+    # is ImageMagick's, and srgan may add to it only a little allocator
+    # noise, not anything per frame.  Margin: 8 upscaled frames' worth of
+    # float RGBA (8 x 256x256 x 16 bytes = 8 MiB) -- far below 40 frames of
+    # the core's working memory (tens of MiB each) or even 39 kept copies of
+    # the result (39 x 256x256 x 8 bytes = 19.5 MiB at ImageMagick's Q16).
+    scale1=$(peak_kib in1.gif -scale 400%)
+    scale40=$(peak_kib in40.gif -scale 400%)
+    srgan1=$(peak_kib in1.gif -process srgan)
+    [ "$(info out.miff '%wx%h')" = 256x256 ] || fail "1 frame: $(info out.miff '%wx%h')"
+    srgan40=$(peak_kib in40.gif -process srgan)
+    [ "$(info out.miff '%n %wx%h,' | cut -d, -f1)" = "40 256x256" ] ||
+        fail "40 frames: $(info out.miff '%n %wx%h,' | cut -d, -f1)"
+    margin=$((8 * 256 * 256 * 16 / 1024))
+    echo "peak RSS (KiB): -scale 400% 1 frame $scale1, 40 frames $scale40;" \
+         "-process srgan 1 frame $srgan1, 40 frames $srgan40; margin $margin"
+    echo "growth 1 -> 40 frames: -scale $((scale40 - scale1)) KiB, srgan $((srgan40 - srgan1)) KiB;" \
+         "one frame's srgan working memory (srgan - scale, 1 frame) $((srgan1 - scale1)) KiB"
+    [ $((srgan40 - srgan1)) -le $((scale40 - scale1 + margin)) ] ||
+        fail "40 frames grew peak RSS by $((srgan40 - srgan1)) KiB, over -scale's $((scale40 - scale1)) + $margin" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"
