@@ -102,6 +102,52 @@ srgan_plugin_load_model(const SrganPluginOptions *options, GError **error)
     return model;
 }
 
+gsize
+srgan_plugin_memory_limit(guint64 tile_cache_bytes)
+{
+    /* tile-cache-size is how much memory the user lets GIMP keep pixels in
+     * before it swaps (by default half of the RAM).  The plug-in runs beside
+     * that cache, holding its own copy of the layer and of the result, so
+     * the network's buffers get half of it: with GIMP's defaults, a quarter
+     * of the RAM.  A tiny cache still leaves the core 16 MiB, enough for
+     * small automatic tiles, rather than a budget no tile fits in. */
+    if (tile_cache_bytes == 0)
+        return 0;
+    guint64 limit = MAX(tile_cache_bytes / 2, (guint64) 16 << 20);
+    return (gsize) MIN(limit, (guint64) G_MAXSIZE);
+}
+
+void
+srgan_plugin_test_progress(double fraction)
+{
+    const char *path = g_getenv("SRGAN_TEST_PROGRESS_FILE");
+
+    if (path != NULL && path[0] != '\0') {
+        char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+        g_ascii_formatd(text, sizeof text, "%.4f\n", fraction);
+        (void) g_file_set_contents(path, text, -1, NULL);
+    }
+}
+
+/* SRGAN_TEST_FAIL_AFTER_TILES (see srgan-common.h): -1 when unset. */
+static gint64
+test_fail_after_reads(void)
+{
+    static gint64 after;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        const char *value = g_getenv("SRGAN_TEST_FAIL_AFTER_TILES");
+
+        after = -1;
+        if (value != NULL && !g_ascii_string_to_signed(value, 10, 0, G_MAXINT, &after, NULL))
+            after = -1;
+        g_once_init_leave(&once, 1);
+    }
+    return after;
+}
+
 int
 srgan_plugin_default_scale(void)
 {
@@ -182,8 +228,16 @@ read_rect(gpointer user_data, int x, int y, int width, int height,
     RenderJob *job = user_data;
     GeglRectangle rect = { job->src_extent.x + x, job->src_extent.y + y,
                            width, height };
-    (void) error;
+    static gint reads;   /* of this plug-in process, for the test hook */
 
+    if (test_fail_after_reads() >= 0 &&
+        g_atomic_int_add(&reads, 1) >= test_fail_after_reads()) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
+                    "test hook SRGAN_TEST_FAIL_AFTER_TILES=%" G_GINT64_FORMAT
+                    ": reading source pixels %d,%d %d×%d failed",
+                    test_fail_after_reads(), x, y, width, height);
+        return FALSE;
+    }
     gegl_buffer_get(job->src, &rect, 1.0, job->float_format, buf,
                     GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     return TRUE;
