@@ -13,7 +13,8 @@
 
 typedef enum {
     SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
-    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9 tail) */
+    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (3, 9, 15), cin % 8 == 0, cout ≤ 8, m²·cout ≤ 64
+                                  (the 9×9 tail; 3×3 with few outputs, m = 1) */
     SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4, cout % 16 == 0 (the 9×9 head) */
 } SrganFastKind;
 
@@ -51,18 +52,33 @@ void srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *pack
 
 /* One Winograd convolution: out (out_h, out_w, cout) where output pixel
  * (y, x) is the 3×3 'same' convolution of in (h, w, cin) at input pixel
- * (y + origin, x + origin), zero outside the input; then + bias (or
- * nothing when NULL), PReLU (when slope), + residual (when not NULL). */
+ * (y + origin_y, x + origin_x), zero outside the input; then + bias (or
+ * nothing when NULL), PReLU (when slope), × scale, + residual (when not
+ * NULL).  Strides are in floats per pixel and all must be set (no zero
+ * defaults here); the kernel reads only channels [0, cin) of the input and
+ * writes only [0, cout) of the output, and never uses either as scratch,
+ * so out may be in + an offset past cin. */
 typedef struct {
     const float *packed;        /* srgan_winograd_f43_pack() output */
     int cin, cout;
     const float *in;
+    int in_stride;
     int h, w;
-    int origin, out_h, out_w;
+    int origin_y, origin_x, out_h, out_w;
     float *out;
+    int out_stride;
     const float *bias, *slope, *residual;
+    int residual_stride;
+    float scale;                /* 1: none */
     float *workspace;           /* srgan_winograd_f43_workspace_floats(cin) */
 } SrganWinogradRun;
+
+/* The epilogue of a fast kernel, its defaults filled in by conv-fast.c. */
+typedef struct {
+    int in_stride, out_stride, residual_stride;
+    float scale;
+    const float *residual;
+} SrganFastIo;
 
 /* Kernels.  They need AVX2 and FMA: call them only after checking. */
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
@@ -70,15 +86,16 @@ void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
 #define SRGAN_DIRECT_MAX_CIN 4
 size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
 void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
-                               float *out, const float *residual, float *workspace);
+                               float *out, const SrganFastIo *io, float *workspace);
 
 /* WINOGRAD_SPLIT's second step, for cout ≤ 8: out[y][x][o] = epilogue(bias[o]
  * + Σ_{a,b<m} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]), pieces being
  * (h + 3(m−1), w + 3(m−1), piece_stride) with at least 7 readable floats
- * after them. */
+ * after them; the epilogue as in SrganWinogradRun (io's strides resolved,
+ * its in_stride unused).  Writes only channels [0, cout) of out. */
 #define SRGAN_SPLIT_GATHER_MAX_COUT 8
 void srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                              int h, int w, const float *bias, const float *slope,
-                             const float *residual, float *out);
+                             const SrganFastIo *io, float *out);
 
 #endif

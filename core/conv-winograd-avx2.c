@@ -129,17 +129,21 @@ gemm_6x16(const float *a, int k, const float *b, float *c)
 }
 
 /* Transforms the input tile under output tile (ty, tx) into V (all cin
- * channels).  Output pixel (0, 0) sits at input pixel (origin, origin). */
+ * channels).  Output pixel (0, 0) sits at input pixel (origin_y, origin_x);
+ * input pixels are `stride` floats apart, of which the first cin are read. */
 static void
-transform_input(const float *in, int h, int w, int cin, int origin, int ty, int tx,
-                float *v, float *border)
+transform_input(const SrganWinogradRun *run, int ty, int tx, float *v, float *border)
 {
-    int y0 = origin + ty * SRGAN_WINO_OUT - 1, x0 = origin + tx * SRGAN_WINO_OUT - 1;
+    const float *in = run->in;
+    const int h = run->h, w = run->w, cin = run->cin;
+    const size_t stride = (size_t)run->in_stride;
+    int y0 = run->origin_y + ty * SRGAN_WINO_OUT - 1, x0 = run->origin_x + tx * SRGAN_WINO_OUT - 1;
     const float *src;
-    ptrdiff_t rs, cs = cin;
+    ptrdiff_t rs, cs;
     if (y0 >= 0 && x0 >= 0 && y0 + SRGAN_WINO_IN <= h && x0 + SRGAN_WINO_IN <= w) {
-        src = in + ((size_t)y0 * w + x0) * cin;
-        rs = (ptrdiff_t)w * cin;
+        src = in + ((size_t)y0 * w + x0) * stride;
+        rs = (ptrdiff_t)(w * stride);
+        cs = (ptrdiff_t)stride;
     } else {
         /* The image border: copy what exists, zeros for the padding. */
         for (int r = 0; r < SRGAN_WINO_IN; r++)
@@ -147,12 +151,13 @@ transform_input(const float *in, int h, int w, int cin, int origin, int ty, int 
                 float *d = border + (r * SRGAN_WINO_IN + c) * cin;
                 int y = y0 + r, x = x0 + c;
                 if (y >= 0 && y < h && x >= 0 && x < w)
-                    memcpy(d, in + ((size_t)y * w + x) * cin, sizeof(float) * cin);
+                    memcpy(d, in + ((size_t)y * w + x) * stride, sizeof(float) * cin);
                 else
                     memset(d, 0, sizeof(float) * cin);
             }
         src = border;
         rs = (ptrdiff_t)SRGAN_WINO_IN * cin;
+        cs = cin;
     }
     for (int c = 0; c < cin; c += 8)
         input_transform_tile(src + c, rs, cs, v + c, (ptrdiff_t)NT * cin);
@@ -163,7 +168,8 @@ transform_input(const float *in, int h, int w, int cin, int origin, int ty, int 
 static void
 transform_output(const float *m, const SrganWinogradRun *run, int ty, int tx, int co)
 {
-    const int cout = run->cout, w = run->out_w;
+    const int w = run->out_w;
+    const size_t out_stride = (size_t)run->out_stride, res_stride = (size_t)run->residual_stride;
     const float *residual = run->residual;
     float *out = run->out;
     int oy0 = ty * SRGAN_WINO_OUT, ox0 = tx * SRGAN_WINO_OUT;
@@ -187,18 +193,26 @@ transform_output(const float *m, const SrganWinogradRun *run, int ty, int tx, in
         __m256 bias = run->bias ? _mm256_loadu_ps(run->bias + c) : _mm256_setzero_ps();
         __m256 slope = run->slope ? _mm256_loadu_ps(run->slope + c) : _mm256_setzero_ps();
         __m256 zero = _mm256_setzero_ps();
+        const int scaled = run->scale != 1.0f;
+        __m256 scale = _mm256_set1_ps(run->scale);
         for (int i = 0; i < ny; i++) {
             __m256 y[4];
             output_transform_1d(rows[i][0], rows[i][1], rows[i][2],
                                 rows[i][3], rows[i][4], rows[i][5], y);
             for (int j = 0; j < nx; j++) {
-                size_t at = ((size_t)(oy0 + i) * w + ox0 + j) * cout + c;
+                size_t p = (size_t)(oy0 + i) * w + ox0 + j;
                 __m256 v = _mm256_add_ps(y[j], bias);
                 if (run->slope)  /* prelu(v) = max(v, 0) + slope · min(v, 0) */
                     v = _mm256_fmadd_ps(slope, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
-                if (residual)
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at));
-                _mm256_storeu_ps(out + at, v);
+                /* Both tests are the same every time: predicted, and
+                 * scale == 1 stays bit for bit the unscaled sum. */
+                if (scaled && residual)
+                    v = _mm256_fmadd_ps(v, scale, _mm256_loadu_ps(residual + p * res_stride + c));
+                else if (scaled)
+                    v = _mm256_mul_ps(v, scale);
+                else if (residual)
+                    v = _mm256_add_ps(v, _mm256_loadu_ps(residual + p * res_stride + c));
+                _mm256_storeu_ps(out + p * out_stride + c, v);
             }
         }
     }
@@ -220,8 +234,7 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
         int rows = (count + SRGAN_WINO_ROWS - 1) / SRGAN_WINO_ROWS * SRGAN_WINO_ROWS;
         for (int t = 0; t < count; t++) {
             int tile = first + t;
-            transform_input(run->in, run->h, run->w, cin, run->origin, tile / tiles_x,
-                            tile % tiles_x, v + (size_t)t * cin, border);
+            transform_input(run, tile / tiles_x, tile % tiles_x, v + (size_t)t * cin, border);
         }
         /* The micro-kernel works on 6 tiles: pad the last block with zeros
          * (their products are computed and never read). */
@@ -246,7 +259,7 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
 void
 srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                         int h, int w, const float *bias, const float *slope,
-                        const float *residual, float *out)
+                        const SrganFastIo *io, float *out)
 {
     /* Lanes 0..cout-1 of one 8-float load hold piece (a, b)'s outputs; the
      * other lanes are the next piece's (or, at the very end, the workspace
@@ -257,6 +270,10 @@ srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
     const __m256 zero = _mm256_setzero_ps();
     const __m256 b = _mm256_maskload_ps(bias, keep);
     const __m256 s = slope ? _mm256_maskload_ps(slope, keep) : zero;
+    const __m256 scale = _mm256_set1_ps(io->scale);
+    const int scaled = io->scale != 1.0f;
+    const float *residual = io->residual;
+    const size_t out_stride = (size_t)io->out_stride, res_stride = (size_t)io->residual_stride;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             __m256 v = b;
@@ -266,11 +283,15 @@ srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                 for (int bb = 0; bb < m; bb++)
                     v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride + bb * cout));
             }
-            size_t at = ((size_t)y * w + x) * cout;
+            const size_t p = (size_t)y * w + x;
             if (slope)
                 v = _mm256_fmadd_ps(s, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+            if (scaled)
+                v = _mm256_mul_ps(v, scale);
+            /* Masked: the lanes past cout may be another feature map's
+             * channels (of the same buffer, even) or past the end. */
             if (residual)
-                v = _mm256_add_ps(v, _mm256_maskload_ps(residual + at, keep));
-            _mm256_maskstore_ps(out + at, keep, v);
+                v = _mm256_add_ps(v, _mm256_maskload_ps(residual + p * res_stride, keep));
+            _mm256_maskstore_ps(out + p * out_stride, keep, v);
         }
 }

@@ -15,7 +15,7 @@
 typedef struct SrganConvFast SrganConvFast;  /* kernel-specific prepared weights */
 
 typedef struct {
-    int cin, cout, ksize;   /* ksize: 3 or 9 */
+    int cin, cout, ksize;   /* ksize: odd, 1 to 9 */
     float *weight;          /* (ksize, ksize, cin, cout): BN already folded in */
     float *bias;            /* (cout) */
     float *prelu;           /* NULL, or slopes applied after bias */
@@ -23,10 +23,23 @@ typedef struct {
     SrganConvFast *fast;    /* NULL until srgan_conv_prepare(); owned */
 } SrganConv;
 
-/* What happens after the convolution, in this order:
- * out = prelu(conv(in) + bias) when conv->prelu, then + residual when set. */
+/* How a convolution reads and writes its buffers, and what happens after
+ * it.  Zero-initialised means: packed input and output, no scale, no
+ * residual.  The strides let one buffer hold several feature maps side by
+ * side (RRDBNet's dense blocks concatenate by writing into channel offsets
+ * of one buffer): a conv may read channels [0, cin) of a wide buffer and
+ * write its cout channels at an offset of another (or of the same one, when
+ * the channel ranges are disjoint).
+ *
+ * out = scale · prelu(conv(in) + bias) + residual, in this order; prelu
+ * only when conv->prelu, residual only when set. */
 typedef struct {
-    const float *residual;  /* NULL or (h, w, cout), may not alias out */
+    int in_stride;          /* floats from one input pixel to the next; 0 = cin */
+    int out_stride;         /* floats from one output pixel to the next; 0 = cout */
+    float scale;            /* multiplies the activated result; 0 = 1 */
+    const float *residual;  /* NULL or (h, w) pixels of residual_stride floats;
+                               may not overlap the channels written */
+    int residual_stride;    /* 0 = cout */
 } SrganEpilogue;
 
 /* Builds conv->fast for the best kernel on this CPU (may leave it NULL). */
@@ -36,8 +49,10 @@ void srgan_conv_release(SrganConv *conv);
 /* Scratch floats srgan_conv_forward() needs for an h×w input. */
 size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w);
 
-/* out (h, w, cout) = conv(in (h, w, cin)) with the epilogue.  in and out
- * may not alias.  workspace: srgan_conv_workspace_floats() floats. */
+/* out (h, w, cout) = conv(in (h, w, cin)) with the epilogue (NULL: all
+ * defaults).  The channels read and the channels written may not overlap
+ * (they may share a buffer).  workspace: srgan_conv_workspace_floats()
+ * floats. */
 void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,
                         float *out, const SrganEpilogue *ep, float *workspace);
 

@@ -1,4 +1,5 @@
-/* generator.h — the generator forward pass on one tile (private to libsrgan).
+/* generator.h — the interpreter: runs a model's operation list on one tile
+ * (private to libsrgan).
  *
  * The tiler hands over a rectangle of the source (a tile plus its halo, in
  * [0,1] RGB) and asks for the upscaled result of a crop of it (the tile).
@@ -17,7 +18,7 @@
 typedef struct SrganGeneratorScratch SrganGeneratorScratch;
 
 /* Low-resolution pixels around an output pixel that influence it (the
- * receptive radius, rounded up): the halo a tile needs. */
+ * receptive radius, rounded up). */
 int srgan_generator_receptive_radius(const SrganModel *model);
 
 /* Bytes a scratch for inputs up to max_h × max_w would allocate. */
@@ -39,10 +40,15 @@ void srgan_generator_run(const SrganModel *model, SrganGeneratorScratch *scratch
                          int crop_x, int crop_y, int crop_w, int crop_h,
                          float *out);
 
-/* PyTorch PixelShuffle(2) on one HWC image, in place: (h, w, 4c) with
- * channel ch·4 + i·2 + j → (2h, 2w, c) with that value at (2y+i, 2x+j, ch).
- * Each input row becomes two output rows in the same memory, so only one
- * row needs a copy: `row_tmp` holds w·4c floats. */
-void srgan_pixel_shuffle2_inplace(float *buf, int h, int w, int c, float *row_tmp);
+/* PyTorch's PixelShuffle(r) on one HWC image, in place: (h, w, r²c) with
+ * channel ch·r² + i·r + j → (r·h, r·w, c) with that value at
+ * (r·y + i, r·x + j, ch).  Each input row becomes r output rows in the same
+ * memory, so only one row needs a copy: `row_tmp` holds w·r²c floats. */
+void srgan_pixel_shuffle_inplace(float *buf, int h, int w, int c, int r, float *row_tmp);
+
+static inline void srgan_pixel_shuffle2_inplace(float *buf, int h, int w, int c, float *row_tmp)
+{
+    srgan_pixel_shuffle_inplace(buf, h, w, c, 2, row_tmp);
+}
 
 #endif

@@ -8,31 +8,21 @@
  *  3. filling the model: PyTorch's (out, in, kh, kw) weights become the
  *     kernels' (kh, kw, in, out), BatchNorm (eval mode, running stats) is
  *     folded into the convolution before it, PReLU slopes are attached.
- * The file is mmapped only while loading: the model owns converted copies.
+ * The file is read into memory only while loading: the model owns
+ * converted copies, so the file may change or vanish afterwards.
  */
 #include "model.h"
 
 #include <math.h>
 #include <string.h>
 
+
 #include "json.h"
 #include "safetensors.h"
 
 #define DEFAULT_BN_EPS 1e-5
 
-/* The architecture __metadata__ describes. */
-typedef struct {
-    int scale;
-    int n_stages;           /* log2(scale) */
-    int n_blocks;
-    int channels;
-    int prelu_count;        /* 1 (shared) or channels (per-channel) */
-    gboolean batchnorm;     /* residual blocks carry bn1/bn2 */
-    double bn_eps;
-    SrganTail tail;
-    SrganOutput output;
-    float input_lo, input_hi;
-} Spec;
+typedef SrganSpec Spec;
 
 /* ---- __metadata__ -------------------------------------------------------- */
 
@@ -129,41 +119,63 @@ parse_spec(const SrganSafetensors *st, Spec *spec, GError **error)
         return metadata_error(error, name, "\"format_version\" is \"%s\"; this srgan reads version \"1\"", got);
     }
 
-    static const char *const families[] = { "srresnet", NULL };
+    static const char *const families[] = { "srresnet", "rrdbnet", "srvgg", NULL };
     static const char *const scales[] = { "2", "4", "8", NULL };
+    static const char *const scale_4[] = { "4", NULL };
     static const char *const prelus[] = { "shared", "per-channel", NULL };
     static const char *const booleans[] = { "false", "true", NULL };
     static const char *const tails[] = { "conv-bn", "conv-prelu", NULL };
     static const char *const outputs[] = { "identity", "tanh", NULL };
+    static const char *const identity[] = { "identity", NULL };
     static const char *const ranges[] = { "0,1", "-1,1", NULL };
+    static const char *const range_01[] = { "0,1", NULL };
+    static const char *const activations[] = { "prelu", NULL };
 
-    if (parse_choice(meta, "family", families, name, error) < 0)
+    memset(spec, 0, sizeof *spec);
+    const int family = parse_choice(meta, "family", families, name, error);
+    if (family < 0)
         return FALSE;
-    int scale = parse_choice(meta, "scale", scales, name, error);
+    spec->family = (SrganFamily)family;
+    const gboolean srresnet = spec->family == SRGAN_FAMILY_SRRESNET;
+
+    /* RRDBNet at scales other than 4 unshuffles its input (basicsr's x2plus);
+     * not supported, so refused by name. */
+    int scale = parse_choice(meta, "scale", spec->family == SRGAN_FAMILY_RRDBNET ? scale_4 : scales,
+                             name, error);
     if (scale < 0)
         return FALSE;
-    spec->scale = 2 << scale;
-    spec->n_stages = scale + 1;
-    if (!parse_int(meta, "blocks", 1, SRGAN_MAX_BLOCKS, &spec->n_blocks, name, error) ||
+    spec->scale = spec->family == SRGAN_FAMILY_RRDBNET ? 4 : 2 << scale;
+    if (!parse_int(meta, "blocks", 1, srresnet ? SRGAN_MAX_BLOCKS : SRGAN_MAX_DEEP_BLOCKS,
+                   &spec->n_blocks, name, error) ||
         !parse_int(meta, "channels", 8, 256, &spec->channels, name, error))
         return FALSE;
-    int prelu = parse_choice(meta, "prelu", prelus, name, error);
-    if (prelu < 0)
+    if (spec->family == SRGAN_FAMILY_RRDBNET
+        && !parse_int(meta, "growth", 8, 256, &spec->growth, name, error))
         return FALSE;
-    spec->prelu_count = prelu == 0 ? 1 : spec->channels;
-    int bn = parse_choice(meta, "batchnorm", booleans, name, error);
-    if (bn < 0)
-        return FALSE;
-    spec->batchnorm = bn == 1;
-    int tail = parse_choice(meta, "tail", tails, name, error);
-    if (tail < 0)
-        return FALSE;
-    spec->tail = tail == 0 ? SRGAN_TAIL_CONV_BN : SRGAN_TAIL_CONV_PRELU;
-    int output = parse_choice(meta, "output", outputs, name, error);
+    if (spec->family == SRGAN_FAMILY_SRVGG) {
+        if (parse_choice(meta, "activation", activations, name, error) < 0)
+            return FALSE;
+        spec->prelu_count = spec->channels;
+    }
+    if (srresnet) {
+        int prelu = parse_choice(meta, "prelu", prelus, name, error);
+        if (prelu < 0)
+            return FALSE;
+        spec->prelu_count = prelu == 0 ? 1 : spec->channels;
+        int bn = parse_choice(meta, "batchnorm", booleans, name, error);
+        if (bn < 0)
+            return FALSE;
+        spec->batchnorm = bn == 1;
+        int tail = parse_choice(meta, "tail", tails, name, error);
+        if (tail < 0)
+            return FALSE;
+        spec->tail = tail == 0 ? SRGAN_TAIL_CONV_BN : SRGAN_TAIL_CONV_PRELU;
+    }
+    int output = parse_choice(meta, "output", srresnet ? outputs : identity, name, error);
     if (output < 0)
         return FALSE;
     spec->output = output == 0 ? SRGAN_OUTPUT_IDENTITY : SRGAN_OUTPUT_TANH;
-    int range = parse_choice(meta, "input_range", ranges, name, error);
+    int range = parse_choice(meta, "input_range", srresnet ? ranges : range_01, name, error);
     if (range < 0)
         return FALSE;
     spec->input_lo = range == 0 ? 0.0f : -1.0f;
@@ -221,13 +233,6 @@ expect(GPtrArray *list, int n_dims, gint64 d0, gint64 d1, gint64 d2, gint64 d3,
 }
 
 static void
-expect_conv(GPtrArray *list, const char *prefix, gint64 cout, gint64 cin, gint64 k)
-{
-    expect(list, 4, cout, cin, k, k, "%s.weight", prefix);
-    expect(list, 1, cout, 0, 0, 0, "%s.bias", prefix);
-}
-
-static void
 expect_bn(GPtrArray *list, const char *prefix, gint64 c)
 {
     static const char *const fields[] = { "weight", "bias", "running_mean", "running_var" };
@@ -235,40 +240,25 @@ expect_bn(GPtrArray *list, const char *prefix, gint64 c)
         expect(list, 1, c, 0, 0, 0, "%s.%s", prefix, fields[i]);
 }
 
-/* Every tensor the architecture needs, per weights/FORMAT.md. */
+/* Every tensor the network's convs name, per weights/FORMAT.md. */
 static GPtrArray *
-expected_tensors(const Spec *spec)
+expected_tensors(const SrganNet *net)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)expected_free);
-    const gint64 c = spec->channels, p = spec->prelu_count;
-    expect_conv(list, "head.conv", c, 3, 9);
-    expect(list, 1, p, 0, 0, 0, "head.prelu.weight");
-    for (int i = 0; i < spec->n_blocks; i++) {
-        char prefix[64];
-        g_snprintf(prefix, sizeof prefix, "blocks.%d.conv1", i);
-        expect_conv(list, prefix, c, c, 3);
-        g_snprintf(prefix, sizeof prefix, "blocks.%d.conv2", i);
-        expect_conv(list, prefix, c, c, 3);
-        if (spec->batchnorm) {
-            g_snprintf(prefix, sizeof prefix, "blocks.%d.bn1", i);
-            expect_bn(list, prefix, c);
-            g_snprintf(prefix, sizeof prefix, "blocks.%d.bn2", i);
-            expect_bn(list, prefix, c);
-        }
-        expect(list, 1, p, 0, 0, 0, "blocks.%d.prelu.weight", i);
+    g_autoptr(GHashTable) slopes = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int i = 0; i < net->n_ops; i++) {
+        const SrganOp *op = &net->ops[i];
+        if (op->kind != SRGAN_OP_CONV)
+            continue;
+        const SrganConv *c = &op->conv;
+        expect(list, 4, c->cout, c->cin, c->ksize, c->ksize, "%s.weight", op->name);
+        expect(list, 1, c->cout, 0, 0, 0, "%s.bias", op->name);
+        if (op->bn)
+            expect_bn(list, op->bn, c->cout);
+        /* SRResNet's shared-slope files name one slope tensor once per conv. */
+        if (op->act_tensor && g_hash_table_add(slopes, op->act_tensor))
+            expect(list, 1, c->prelu_count / op->act_repeat, 0, 0, 0, "%s", op->act_tensor);
     }
-    expect_conv(list, "body.conv", c, c, 3);
-    if (spec->tail == SRGAN_TAIL_CONV_BN)
-        expect_bn(list, "body.bn", c);
-    else
-        expect(list, 1, p, 0, 0, 0, "body.prelu.weight");
-    for (int k = 0; k < spec->n_stages; k++) {
-        char prefix[64];
-        g_snprintf(prefix, sizeof prefix, "up.%d.conv", k);
-        expect_conv(list, prefix, 4 * c, c, 3);
-        expect(list, 1, p, 0, 0, 0, "up.%d.prelu.weight", k);
-    }
-    expect_conv(list, "tail.conv", 3, c, 9);
     return list;
 }
 
@@ -290,13 +280,15 @@ compare_names(gconstpointer a, gconstpointer b)
 
 /* Exactly the expected names, each with its expected shape. */
 static gboolean
-check_tensor_set(const SrganSafetensors *st, const Spec *spec, GError **error)
+check_tensor_set(const SrganSafetensors *st, const Spec *spec, const SrganNet *net, GError **error)
 {
+    static const char *const family_names[] = { "srresnet", "rrdbnet", "srvgg" };
     const char *name = st->source_name;
-    g_autoptr(GPtrArray) expected = expected_tensors(spec);
+    g_autoptr(GPtrArray) expected = expected_tensors(net);
     g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autofree char *arch = g_strdup_printf("a %d×, %d-block, %d-channel srresnet",
-                                            spec->scale, spec->n_blocks, spec->channels);
+    g_autofree char *arch = g_strdup_printf("a %d×, %d-block, %d-channel %s",
+                                            spec->scale, spec->n_blocks, spec->channels,
+                                            family_names[spec->family]);
 
     guint missing = 0;
     const char *first_missing = NULL;
@@ -465,39 +457,16 @@ fill_prelu(SrganConv *conv, const SrganSafetensors *st, const char *tensor_name,
 static gboolean
 fill_model(SrganModel *m, const SrganSafetensors *st, const Spec *spec, GError **error)
 {
-    const double eps = spec->bn_eps;
-    if (!fill_conv(&m->head, st, "head.conv", NULL, eps, error) ||
-        !fill_prelu(&m->head, st, "head.prelu.weight", 1, error))
-        return FALSE;
-    for (int i = 0; i < m->n_blocks; i++) {
-        char conv1[64], conv2[64], bn1[64], bn2[64], prelu[64];
-        g_snprintf(conv1, sizeof conv1, "blocks.%d.conv1", i);
-        g_snprintf(conv2, sizeof conv2, "blocks.%d.conv2", i);
-        g_snprintf(bn1, sizeof bn1, "blocks.%d.bn1", i);
-        g_snprintf(bn2, sizeof bn2, "blocks.%d.bn2", i);
-        g_snprintf(prelu, sizeof prelu, "blocks.%d.prelu.weight", i);
-        if (!fill_conv(&m->blocks[i].conv1, st, conv1, spec->batchnorm ? bn1 : NULL, eps, error) ||
-            !fill_prelu(&m->blocks[i].conv1, st, prelu, 1, error) ||
-            !fill_conv(&m->blocks[i].conv2, st, conv2, spec->batchnorm ? bn2 : NULL, eps, error))
+    for (int i = 0; i < m->net->n_ops; i++) {
+        SrganOp *op = &m->net->ops[i];
+        if (op->kind != SRGAN_OP_CONV)
+            continue;
+        if (!fill_conv(&op->conv, st, op->name, op->bn, spec->bn_eps, error))
+            return FALSE;
+        if (op->act_tensor && !fill_prelu(&op->conv, st, op->act_tensor, op->act_repeat, error))
             return FALSE;
     }
-    if (spec->tail == SRGAN_TAIL_CONV_BN) {
-        if (!fill_conv(&m->body, st, "body.conv", "body.bn", eps, error))
-            return FALSE;
-    } else {
-        if (!fill_conv(&m->body, st, "body.conv", NULL, eps, error) ||
-            !fill_prelu(&m->body, st, "body.prelu.weight", 1, error))
-            return FALSE;
-    }
-    for (int k = 0; k < m->n_stages; k++) {
-        char conv[64], prelu[64];
-        g_snprintf(conv, sizeof conv, "up.%d.conv", k);
-        g_snprintf(prelu, sizeof prelu, "up.%d.prelu.weight", k);
-        if (!fill_conv(&m->up[k], st, conv, NULL, eps, error) ||
-            !fill_prelu(&m->up[k], st, prelu, 4, error))
-            return FALSE;
-    }
-    return fill_conv(&m->out, st, "tail.conv", NULL, eps, error);
+    return TRUE;
 }
 
 /* ---- Entry points -------------------------------------------------------- */
@@ -513,14 +482,10 @@ srgan_model_load_from_data(const void *data, gsize size, const char *name, GErro
     if (!st)
         return NULL;
     Spec spec;
-    if (!parse_spec(st, &spec, error) || !check_tensor_set(st, &spec, error))
+    if (!parse_spec(st, &spec, error))
         return NULL;
-
-    g_autoptr(SrganModel) model = srgan_model_new_empty(spec.scale, spec.n_blocks, spec.channels,
-                                                        spec.prelu_count, spec.tail, spec.output);
-    model->input_lo = spec.input_lo;
-    model->input_hi = spec.input_hi;
-    if (!fill_model(model, st, &spec, error))
+    g_autoptr(SrganModel) model = srgan_model_new(&spec);
+    if (!check_tensor_set(st, &spec, model->net, error) || !fill_model(model, st, &spec, error))
         return NULL;
 
     GHashTableIter iter;
@@ -534,19 +499,12 @@ srgan_model_load_from_data(const void *data, gsize size, const char *name, GErro
 }
 
 SrganModel *
-srgan_model_load(const char *path, GError **error)
+srgan_model_load(const char *name_or_path, GError **error)
 {
-    g_autofree char *default_path = path ? NULL : srgan_default_model_path();
+    g_autofree char *default_path = name_or_path ? NULL : srgan_default_model_path();
+    g_autofree char *path = srgan_model_find(name_or_path ? name_or_path : default_path, error);
     if (!path)
-        path = default_path;
-
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MODEL_NOT_FOUND,
-                    "no model file at \"%s\": set the SRGAN_MODEL environment variable "
-                    "to the path of an srgan weights file (such as srgan-x4.safetensors)",
-                    path);
         return NULL;
-    }
     if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
         g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MODEL_IO,
                     "\"%s\" is a directory, not an srgan weights file", path);
@@ -560,16 +518,16 @@ srgan_model_load(const char *path, GError **error)
         return NULL;
     }
 
+    /* Read, not mapped: a file truncated or rewritten while we read it
+     * gives short or odd data (which the checks catch), never SIGBUS. */
     g_autoptr(GError) local = NULL;
-    g_autoptr(GMappedFile) file = g_mapped_file_new(path, FALSE, &local);
-    if (!file) {
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+    if (!g_file_get_contents(path, &contents, &length, &local)) {
         gboolean gone = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
         g_set_error(error, SRGAN_ERROR, gone ? SRGAN_ERROR_MODEL_NOT_FOUND : SRGAN_ERROR_MODEL_IO,
                     "cannot read model file \"%s\": %s", path, local->message);
         return NULL;
     }
-    /* An empty file maps to NULL contents: hand the parser an empty buffer. */
-    const char *contents = g_mapped_file_get_contents(file);
-    gsize length = g_mapped_file_get_length(file);
-    return srgan_model_load_from_data(contents ? contents : "", contents ? length : 0, path, error);
+    return srgan_model_load_from_data(contents, length, path, error);
 }

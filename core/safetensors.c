@@ -2,8 +2,9 @@
  *
  * Format: https://github.com/huggingface/safetensors (README, "Format").
  * The checks follow the format's own rules (the byte buffer is entirely
- * indexed, without holes) plus our own: every tensor is F32, and nothing
- * is trusted until all of it has been checked.
+ * indexed, without holes) plus our own: every tensor is F32 or F16 (F16
+ * is converted when read, so shipped models can be half the size), and
+ * nothing is trusted until all of it has been checked.
  */
 #include "safetensors.h"
 
@@ -113,9 +114,13 @@ read_entry(SrganSafetensors *st, const char *name, const SrganJson *entry,
     if (dtype->type != SRGAN_JSON_STRING)
         return tensor_error(error, st, name, "dtype must be a string, got %s",
                             srgan_json_type_name(dtype->type));
-    if (strcmp(dtype->string, "F32") != 0) {
+    if (strcmp(dtype->string, "F32") == 0) {
+        span->tensor->element_size = 4;
+    } else if (strcmp(dtype->string, "F16") == 0) {
+        span->tensor->element_size = 2;
+    } else {
         g_autofree char *got = srgan_json_shorten(dtype->string);
-        return tensor_error(error, st, name, "has dtype %s, expected F32", got);
+        return tensor_error(error, st, name, "has dtype %s, expected F32 or F16", got);
     }
 
     SrganTensor *t = span->tensor;
@@ -137,7 +142,7 @@ read_entry(SrganSafetensors *st, const char *name, const SrganJson *entry,
             return tensor_error(error, st, name, "has a shape whose element count overflows");
     }
     guint64 bytes;
-    if (!g_uint64_checked_mul(&bytes, elements, sizeof(float)) || elements > G_MAXSIZE)
+    if (!g_uint64_checked_mul(&bytes, elements, (guint64)t->element_size) || elements > G_MAXSIZE)
         return tensor_error(error, st, name, "has a shape whose byte size overflows");
     t->n_elements = (gsize)elements;
 
@@ -158,14 +163,17 @@ read_entry(SrganSafetensors *st, const char *name, const SrganJson *entry,
     if (span->end - span->begin != bytes) {
         g_autofree char *shape_text = srgan_tensor_shape_string(t);
         return tensor_error(error, st, name,
-                            "has shape %s (%" G_GUINT64_FORMAT " bytes of F32) but data_offsets span %" G_GUINT64_FORMAT " bytes",
-                            shape_text, bytes, span->end - span->begin);
+                            "has shape %s (%" G_GUINT64_FORMAT " bytes of %s) but data_offsets span %" G_GUINT64_FORMAT " bytes",
+                            shape_text, bytes, t->element_size == 2 ? "F16" : "F32",
+                            span->end - span->begin);
     }
     return TRUE;
 }
 
-SrganSafetensors *
-srgan_safetensors_parse(const guint8 *data, gsize size, const char *name, GError **error)
+/* With header_only, data holds at least the length and the header; tensor
+ * entries are not read (srgan_safetensors_parse_header()). */
+static SrganSafetensors *
+parse(const guint8 *data, gsize size, gboolean header_only, const char *name, GError **error)
 {
     g_return_val_if_fail(data != NULL || size == 0, NULL);
     if (!name)
@@ -214,6 +222,13 @@ srgan_safetensors_parse(const guint8 *data, gsize size, const char *name, GError
     st->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)tensor_free);
     st->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     st->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    if (header_only) {
+        const SrganJson *meta = srgan_json_object_get(header, "__metadata__");
+        if (meta && !read_metadata(st, meta, error))
+            return NULL;
+        return g_steal_pointer(&st);
+    }
 
     const guint8 *area = data + 8 + header_len;
     guint64 area_size = size - 8 - header_len;
@@ -278,15 +293,71 @@ srgan_safetensors_parse(const guint8 *data, gsize size, const char *name, GError
     return g_steal_pointer(&st);
 }
 
+SrganSafetensors *
+srgan_safetensors_parse(const guint8 *data, gsize size, const char *name, GError **error)
+{
+    return parse(data, size, FALSE, name, error);
+}
+
+SrganSafetensors *
+srgan_safetensors_parse_header(const guint8 *data, gsize size, const char *name, GError **error)
+{
+    return parse(data, size, TRUE, name, error);
+}
+
+gsize
+srgan_safetensors_header_end(const guint8 *data, gsize size)
+{
+    if (size < 8)
+        return 0;
+    guint64 header_len = 0;
+    for (int i = 7; i >= 0; i--)
+        header_len = (header_len << 8) | data[i];
+    return header_len > SRGAN_SAFETENSORS_MAX_HEADER ? 0 : (gsize)(8 + header_len);
+}
+
 const SrganTensor *
 srgan_safetensors_get(const SrganSafetensors *st, const char *name)
 {
     return g_hash_table_lookup(st->by_name, name);
 }
 
+/* IEEE 754 binary16 → binary32, exactly (every half is a float). */
+static float
+half_to_float(guint16 h)
+{
+    const guint32 sign = (guint32)(h >> 15) << 31;
+    guint32 exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
+    if (exponent == 0x1f) {                 /* infinity or NaN */
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else if (exponent != 0) {             /* normal: rebias 15 → 127 */
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {             /* ±0 */
+        bits = sign;
+    } else {                                /* subnormal: normalise */
+        exponent = 113;
+        while (!(mantissa & 0x400)) {
+            mantissa <<= 1;
+            exponent--;
+        }
+        bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
 void
 srgan_tensor_read_f32(const SrganTensor *tensor, float *dst)
 {
+    if (tensor->element_size == 2) {
+        for (gsize i = 0; i < tensor->n_elements; i++) {
+            guint16 half;
+            memcpy(&half, tensor->data + 2 * i, 2);
+            dst[i] = half_to_float(GUINT16_FROM_LE(half));
+        }
+        return;
+    }
     for (gsize i = 0; i < tensor->n_elements; i++) {
         guint32 bits;
         memcpy(&bits, tensor->data + 4 * i, 4);

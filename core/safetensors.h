@@ -3,8 +3,8 @@
  * A file is 8 bytes of little-endian header length N, N bytes of JSON
  * header, then the tensor bytes.  srgan_safetensors_parse() checks all of
  * it before anyone touches a tensor: the header length against the file
- * and SRGAN_SAFETENSORS_MAX_HEADER, the JSON, every entry's dtype (only F32
- * is accepted), shape (element count × 4 must equal the byte span, with
+ * and SRGAN_SAFETENSORS_MAX_HEADER, the JSON, every entry's dtype (F32 or
+ * F16), shape (element count × element size must equal the byte span, with
  * overflow-checked arithmetic) and data_offsets (inside the file, sorted
  * they must tile the data area exactly: no overlap, no gap, nothing left
  * over), and that __metadata__, when present, maps strings to strings.
@@ -25,7 +25,8 @@ typedef struct {
     int n_dims;
     gint64 shape[SRGAN_SAFETENSORS_MAX_DIMS];
     gsize n_elements;               /* product of shape (1 for a scalar) */
-    const guint8 *data;             /* n_elements little-endian float32, unaligned */
+    int element_size;               /* 4 (F32) or 2 (F16) */
+    const guint8 *data;             /* n_elements little-endian values, unaligned */
 } SrganTensor;
 
 typedef struct {
@@ -47,8 +48,19 @@ void srgan_safetensors_free(SrganSafetensors *st);
 
 const SrganTensor *srgan_safetensors_get(const SrganSafetensors *st, const char *name);
 
+/* Only the header: its length against `size`, the JSON and __metadata__;
+ * the tensors are not indexed (srgan_safetensors_get() finds none).  For
+ * reading a model's description without reading its weights. */
+SrganSafetensors *srgan_safetensors_parse_header(const guint8 *data, gsize size,
+                                                 const char *name, GError **error);
+
+/* 8 + the header length the first 8 bytes give (what
+ * srgan_safetensors_parse_header() needs), or 0 when under 8 bytes are
+ * given or the length is over the limit. */
+gsize srgan_safetensors_header_end(const guint8 *data, gsize size);
+
 /* Copies a tensor's elements to dst (n_elements floats), converting from
- * little-endian to the host's byte order. */
+ * little-endian F32 or F16 to the host's floats. */
 void srgan_tensor_read_f32(const SrganTensor *tensor, float *dst);
 
 /* "(64, 3, 9, 9)" — the shape for messages.  Free with g_free(). */

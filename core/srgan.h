@@ -59,22 +59,31 @@ typedef enum {
     SRGAN_ERROR_TOO_LARGE,         /* result exceeds the core's size limit */
     SRGAN_ERROR_NO_MEMORY,         /* a tile's buffers could not be allocated */
     SRGAN_ERROR_CALLBACK,          /* read/write callback failed without a GError */
+    SRGAN_ERROR_MEMORY_LIMIT,      /* the tile buffers would exceed the memory limit;
+                                      the message names the limit and a tile size that fits */
 } SrganErrorCode;
 
 /* ---- Model ------------------------------------------------------------- */
 
-/* An SRResNet-family generator loaded from a safetensors file (see
- * weights/FORMAT.md for the tensor names and __metadata__ keys).  BatchNorm
- * is folded into the convolutions at load time.  Reference counted. */
+/* A generator loaded from a safetensors file (see weights/FORMAT.md for the
+ * tensor names and __metadata__ keys).  Three families run in the same
+ * interpreter: "srresnet" (SRGAN's generator, the default), "rrdbnet"
+ * (ESRGAN / Real-ESRGAN) and "srvgg" (Real-ESRGAN's compact net); the
+ * `family` metadata key says which.  BatchNorm is folded into the
+ * convolutions and F16 tensors are converted at load time; the model owns
+ * all its values, so the file may change or vanish after loading.
+ * Reference counted. */
 typedef struct _SrganModel SrganModel;
 
-/* Loads and validates a model.  `path` NULL means the default model:
- * $SRGAN_MODEL if set, else srgan-x4.safetensors in the installed data
- * directory (see srgan_default_model_path()).  Every header field, dtype,
- * shape and offset is checked before any tensor is read; a corrupt, truncated
- * or hostile file gives NULL and an SRGAN_ERROR, never a crash.
+/* Loads and validates a model.  `name_or_path` is a path to a file, or the
+ * short name of an installed model ("srgan-x4", "realesrgan-x4plus": the
+ * file name without ".safetensors"), looked up as srgan_model_find() says.
+ * NULL means the default model: $SRGAN_MODEL if set, else srgan-x4 (see
+ * srgan_default_model_path()).  Every header field, dtype, shape and offset
+ * is checked before any tensor is read; a corrupt, truncated or hostile
+ * file gives NULL and an SRGAN_ERROR, never a crash.
  * Returns a new reference, or NULL with `error` set. */
-SrganModel *srgan_model_load(const char *path, GError **error);
+SrganModel *srgan_model_load(const char *name_or_path, GError **error);
 
 /* Same as srgan_model_load() on a file already in memory (used by the
  * fuzzer and by tools that embed weights).  `data` is copied from; the
@@ -90,14 +99,45 @@ char *srgan_default_model_path(void);
  * directory, whether or not it exists.  Free with g_free(). */
 char *srgan_installed_model_path(int scale);
 
+/* The file a model name stands for.  A name holding a directory separator
+ * or ending in ".safetensors", or naming an existing file, is a path and is
+ * returned as it is.  Otherwise "<name>.safetensors" is looked for in the
+ * model folders, in this order: each folder of $SRGAN_MODEL_DIR (separated
+ * by ':'), <user data dir>/srgan (~/.local/share/srgan), and the installed
+ * data directory.  NULL with SRGAN_ERROR_MODEL_NOT_FOUND (listing the
+ * folders searched) when there is no such model.  Free with g_free(). */
+char *srgan_model_find(const char *name_or_path, GError **error);
+
+/* Short names of the models in the model folders (see srgan_model_find()),
+ * each once (the first folder wins), sorted, the default "srgan-x4" first
+ * when present.  Only files whose header reads as an srgan model are
+ * listed.  Never NULL.  Free with g_strfreev(). */
+char **srgan_model_list(void);
+
+/* The __metadata__ of a model file (char* → char*), reading only its
+ * header: cheap enough for a menu of every installed model.  Keys of
+ * interest: "family", "scale", "display_name" (e.g. "Real-ESRGAN x4plus"),
+ * "description" (one line: what it is good for).  Checks the container and
+ * the metadata's format keys, not the tensors.  NULL with an SRGAN_ERROR on
+ * failure.  Free with g_hash_table_unref(). */
+GHashTable *srgan_model_read_metadata(const char *name_or_path, GError **error);
+
 SrganModel *srgan_model_ref(SrganModel *model);
 void srgan_model_unref(SrganModel *model);
 
 int srgan_model_get_scale(const SrganModel *model);      /* 2, 4 or 8 */
-int srgan_model_get_blocks(const SrganModel *model);     /* residual blocks, 1–32 */
+int srgan_model_get_blocks(const SrganModel *model);     /* residual blocks / RRDBs / body convs */
 int srgan_model_get_channels(const SrganModel *model);   /* feature channels */
-/* Low-resolution pixels on each side of a tile that influence its output:
- * the halo the tiler adds.  Tiled output equals untiled output because of it. */
+/* "srresnet", "rrdbnet" or "srvgg".  Owned by the model. */
+const char *srgan_model_get_family(const SrganModel *model);
+/* Low-resolution pixels on each side of an output pixel that influence it
+ * (the receptive radius, derived from the network's operations). */
+int srgan_model_get_receptive_radius(const SrganModel *model);
+/* The halo the tiler adds around each tile by default, in low-resolution
+ * pixels.  For srresnet and srvgg it is the receptive radius, so tiled
+ * output equals untiled output.  RRDBNet's radius (about 350 pixels) would
+ * make tiles mostly halo, so it gets a measured default whose error is
+ * published in docs/quality.md; SrganParams.halo overrides it. */
 int srgan_model_get_halo(const SrganModel *model);
 /* Multiply-adds per low-resolution input pixel (for GFLOP/s figures). */
 double srgan_model_get_macs_per_pixel(const SrganModel *model);
@@ -139,7 +179,12 @@ typedef gboolean (*SrganWriteFunc)(gpointer user_data, int x, int y,
  * done in [0,1].  Return FALSE to cancel (as if `cancellable` fired). */
 typedef gboolean (*SrganProgressFunc)(gpointer user_data, double fraction);
 
+/* Options of srgan_upscale().  Always start from srgan_params_default(),
+ * which records the size of the structure your program was compiled with
+ * (struct_size): fields added in later versions keep their defaults when
+ * an older program calls a newer library. */
 typedef struct {
+    gsize struct_size;  /* set by srgan_params_default(); do not change */
     int tile_size;      /* low-res pixels per tile side, 16 to 4096; 0 = pick
                            one that keeps each thread's buffers near 64 MB */
     int threads;        /* worker threads, up to 256; 0 = number of CPU cores */
@@ -151,10 +196,32 @@ typedef struct {
     SrganProgressFunc progress;   /* optional */
     gpointer progress_data;
     GCancellable *cancellable;    /* optional; checked between tiles */
+    /* Low-res pixels of context read around each tile; 0 = the model's
+     * default (srgan_model_get_halo()).  More than the receptive radius
+     * changes nothing; less makes tiles faster but their seams visible. */
+    int halo;
+    /* Bytes all threads' tile buffers together may use; 0 = the core's
+     * default (half the physical memory, less under a smaller address-space
+     * limit).  An automatic tile size and thread count shrink to fit it; an
+     * explicit tile size that cannot fit even on one thread is refused with
+     * SRGAN_ERROR_MEMORY_LIMIT before anything is allocated.  Front ends
+     * pass their host's limit here (ImageMagick's memory resource, GIMP's
+     * tile cache). */
+    gsize memory_limit;
 } SrganParams;
 
-/* Defaults: automatic tile size and threads, whole image, no progress. */
-SrganParams srgan_params_default(void);
+/* Fills *params with the defaults, for a structure of struct_size bytes
+ * (use srgan_params_default(), which passes the right size). */
+void srgan_params_init(SrganParams *params, gsize struct_size);
+
+/* Defaults: automatic tile size, threads, halo and memory, whole image, no
+ * progress.  Inline, so that struct_size is the caller's sizeof. */
+static inline SrganParams srgan_params_default(void)
+{
+    SrganParams params;
+    srgan_params_init(&params, sizeof params);
+    return params;
+}
 
 /* Largest source side accepted, and the largest output in pixels (the
  * writer's problem is its own; this only rejects sizes whose arithmetic
@@ -179,6 +246,15 @@ gboolean srgan_upscale(SrganModel *model, int width, int height,
                        SrganReadFunc read, SrganWriteFunc write,
                        gpointer user_data, const SrganParams *params,
                        GError **error);
+
+/* Checks everything srgan_upscale() would check before reading a pixel
+ * (arguments, sizes, the memory the tiles need against the limit) without
+ * running anything.  A front end that must not touch its image unless the
+ * upscale can run (GIMP's undo step) calls this first.  Also gives the
+ * tile size and thread count srgan_upscale() would use (either may be NULL). */
+gboolean srgan_upscale_check(SrganModel *model, int width, int height,
+                             SrganPixels pixels, const SrganParams *params,
+                             int *tile_size, int *threads, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SrganModel, srgan_model_unref)
 

@@ -20,6 +20,8 @@
 #include "pixels.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* Memory the automatic tile size aims for: 64 MB per thread, and no more
  * than 384 MB for all threads together, so that many-core machines stay
@@ -27,10 +29,31 @@
 #define AUTO_TILE_BYTES_PER_THREAD ((size_t)64 << 20)
 #define AUTO_TILE_BYTES_TOTAL ((size_t)384 << 20)
 
-SrganParams srgan_params_default(void)
+void srgan_params_init(SrganParams *params, gsize struct_size)
 {
-    SrganParams params = { 0 };   /* auto tile, auto threads, whole image */
-    return params;
+    g_return_if_fail(params != NULL);
+    /* Auto tile, threads, halo and memory; whole image; nothing else. */
+    memset(params, 0, MIN(struct_size, sizeof *params));
+    params->struct_size = struct_size;
+}
+
+/* The caller's params as this library's structure: fields past the
+ * caller's struct_size (added after it was compiled) keep their defaults. */
+static gboolean read_params(const SrganParams *given, SrganParams *p, GError **error)
+{
+    srgan_params_init(p, sizeof *p);
+    if (!given)
+        return TRUE;
+    if (given->struct_size < G_STRUCT_OFFSET(SrganParams, halo)
+        || given->struct_size > ((gsize)1 << 16)) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    "SrganParams.struct_size is %" G_GSIZE_FORMAT ": start from srgan_params_default()",
+                    given->struct_size);
+        return FALSE;
+    }
+    memcpy(p, given, MIN(given->struct_size, sizeof *p));
+    p->struct_size = sizeof *p;
+    return TRUE;
 }
 
 /* ---- the job shared by all workers ------------------------------------- */
@@ -294,24 +317,52 @@ static gboolean check_arguments(SrganModel *model, int width, int height, SrganP
     return TRUE;
 }
 
-/* The largest tile whose per-thread buffers stay within the budget. */
-static int auto_tile_size(const Job *job, int threads)
+/* Bytes one thread's buffers take for tile × tile tiles. */
+static size_t tile_bytes(const Job *job, int tile)
 {
-    const size_t budget = MIN(AUTO_TILE_BYTES_PER_THREAD, AUTO_TILE_BYTES_TOTAL / threads);
-    int tile = 16;
-    for (int t = 16; t <= 1024; t += 8) {
-        Job probe = *job;
-        probe.tile_w = probe.tile_h = t;
-        int max_h, max_w;
-        ext_size(&probe, &max_h, &max_w);
-        if (worker_bytes(job->model, job->pixels, MIN(t, MAX(job->rw, job->rh)),
-                         max_h, max_w) > budget)
+    Job probe = *job;
+    probe.tile_w = probe.tile_h = tile;
+    int max_h, max_w;
+    ext_size(&probe, &max_h, &max_w);
+    return worker_bytes(job->model, job->pixels, MIN(tile, MAX(job->rw, job->rh)), max_h, max_w);
+}
+
+/* The largest tile (a multiple of 8 from 16, at most `cap`) whose buffers
+ * fit `budget`; 0 when not even the smallest does. */
+static int largest_tile(const Job *job, size_t budget, int cap)
+{
+    int tile = 0;
+    for (int t = SRGAN_TILE_SIZE_MIN; t <= cap; t += 8) {
+        if (tile_bytes(job, t) > budget)
             break;
         tile = t;
         if (t >= job->rw && t >= job->rh)
             break;   /* one tile already covers the region */
     }
     return tile;
+}
+
+/* What the caller allows when it says nothing: half the physical memory,
+ * and half the address space where a limit (ulimit -v) is set, so that an
+ * oversized request is refused here rather than by the OOM killer or a
+ * failed allocation half-way. */
+static gsize default_memory_limit(void)
+{
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    gsize limit = pages > 0 && page > 0 ? (gsize)pages * (gsize)page / 2 : (gsize)4 << 30;
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+        limit = MIN(limit, (gsize)as.rlim_cur / 2);
+    return limit;
+}
+
+/* "64.0 MiB", with a plain space (GLib uses a no-break space, which
+ * terminals without UTF-8 and ImageMagick's messages mangle). */
+static char *format_bytes(gsize bytes)
+{
+    g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+    return g_strjoinv(" ", parts);
 }
 
 /* A small region fits in fewer automatic tiles than there are threads,
@@ -334,54 +385,121 @@ static void split_for_threads(Job *job, int threads)
     }
 }
 
+/* Checks the arguments and fills in the job's region, halo, tile size
+ * and thread count: everything srgan_upscale() decides before it reads a
+ * pixel.  Fails before any allocation when the buffers cannot fit the
+ * memory limit. */
+static gboolean plan_job(Job *job, SrganModel *model, int width, int height, SrganPixels pixels,
+                         const SrganParams *p, int *threads_out, GError **error)
+{
+    *job = (Job){
+        .model = model, .pixels = pixels, .channels = srgan_pixels_channels(pixels),
+        .width = width, .height = height,
+        .rx = 0, .ry = 0, .rw = width, .rh = height,
+        .cancellable = p->cancellable,
+    };
+    if (p->region_width > 0 && p->region_height > 0) {
+        job->rx = p->region_x;
+        job->ry = p->region_y;
+        job->rw = p->region_width;
+        job->rh = p->region_height;
+    }
+    const int s = srgan_model_get_scale(model);
+    if ((gint64)job->rw * s * job->rh * s > SRGAN_MAX_OUTPUT_PIXELS
+        || (gint64)width * s > G_MAXINT || (gint64)height * s > G_MAXINT) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_TOO_LARGE,
+                    "The %d×%d result (scale %d) exceeds the limit of %" G_GINT64_FORMAT " pixels",
+                    job->rw * s, job->rh * s, s, (gint64)SRGAN_MAX_OUTPUT_PIXELS);
+        return FALSE;
+    }
+    /* More halo than the receptive radius changes nothing but the work. */
+    const int radius = srgan_generator_receptive_radius(model);
+    job->halo = MIN(p->halo > 0 ? p->halo : srgan_model_get_halo(model), radius);
+
+    int threads = p->threads ? p->threads : (int)g_get_num_processors();
+    threads = CLAMP(threads, 1, SRGAN_THREADS_MAX);
+    const gsize limit = p->memory_limit ? p->memory_limit : default_memory_limit();
+    g_autofree char *limit_text = format_bytes(limit);
+    if (p->tile_size) {
+        job->tile_w = job->tile_h = p->tile_size;
+        const size_t per_thread = tile_bytes(job, p->tile_size);
+        if (per_thread > limit) {
+            g_autofree char *need = format_bytes(per_thread);
+            const int fits = largest_tile(job, limit, p->tile_size);
+            if (fits)
+                g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
+                            "Tile size %d needs %s of buffers, more than the memory limit of %s; "
+                            "tile size %d fits (or 0 for automatic)",
+                            p->tile_size, need, limit_text, fits);
+            else
+                g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
+                            "Tile size %d needs %s of buffers, more than the memory limit of %s, "
+                            "and even the smallest tile (%d) does not fit",
+                            p->tile_size, need, limit_text, SRGAN_TILE_SIZE_MIN);
+            return FALSE;
+        }
+        /* Fewer threads rather than more memory than allowed. */
+        threads = (int)MIN((gsize)threads, MAX(limit / per_thread, 1));
+    } else {
+        size_t budget = MIN(AUTO_TILE_BYTES_PER_THREAD, AUTO_TILE_BYTES_TOTAL / threads);
+        while (threads > 1 && tile_bytes(job, SRGAN_TILE_SIZE_MIN) > limit / threads)
+            threads--;
+        budget = MIN(budget, limit / threads);
+        const int tile = largest_tile(job, budget, 1024);
+        if (!tile) {
+            g_autofree char *need = format_bytes(tile_bytes(job, SRGAN_TILE_SIZE_MIN));
+            g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
+                        "Even the smallest tile (%d) needs %s of buffers, more than the memory limit of %s",
+                        SRGAN_TILE_SIZE_MIN, need, limit_text);
+            return FALSE;
+        }
+        job->tile_w = job->tile_h = tile;
+        split_for_threads(job, threads);
+    }
+    job->tiles_x = (job->rw + job->tile_w - 1) / job->tile_w;
+    job->tiles_y = (job->rh + job->tile_h - 1) / job->tile_h;
+    *threads_out = MIN(threads, job->tiles_x * job->tiles_y);
+    return TRUE;
+}
+
+gboolean srgan_upscale_check(SrganModel *model, int width, int height,
+                             SrganPixels pixels, const SrganParams *params,
+                             int *tile_size, int *threads, GError **error)
+{
+    SrganParams p;
+    Job job;
+    int n_threads = 0;
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    if (!read_params(params, &p, error)
+        || !check_arguments(model, width, height, pixels, (SrganReadFunc)1, (SrganWriteFunc)1, &p, error)
+        || !plan_job(&job, model, width, height, pixels, &p, &n_threads, error))
+        return FALSE;
+    if (tile_size)
+        *tile_size = MAX(job.tile_w, job.tile_h);
+    if (threads)
+        *threads = n_threads;
+    return TRUE;
+}
+
 gboolean srgan_upscale(SrganModel *model, int width, int height,
                        SrganPixels pixels,
                        SrganReadFunc read, SrganWriteFunc write,
                        gpointer user_data, const SrganParams *params,
                        GError **error)
 {
-    const SrganParams defaults = srgan_params_default();
-    const SrganParams *p = params ? params : &defaults;
+    SrganParams params_copy;
+    const SrganParams *p = &params_copy;
+    Job job;
+    int threads = 0;
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-    if (!check_arguments(model, width, height, pixels, read, write, p, error))
+    if (!read_params(params, &params_copy, error)
+        || !check_arguments(model, width, height, pixels, read, write, p, error)
+        || !plan_job(&job, model, width, height, pixels, p, &threads, error))
         return FALSE;
-
-    Job job = {
-        .model = model, .pixels = pixels, .channels = srgan_pixels_channels(pixels),
-        .width = width, .height = height,
-        .rx = 0, .ry = 0, .rw = width, .rh = height,
-        .read = read, .write = write, .user_data = user_data,
-        .cancellable = p->cancellable,
-    };
-    if (p->region_width > 0 && p->region_height > 0) {
-        job.rx = p->region_x;
-        job.ry = p->region_y;
-        job.rw = p->region_width;
-        job.rh = p->region_height;
-    }
-    const int s = srgan_model_get_scale(model);
-    if ((gint64)job.rw * s * job.rh * s > SRGAN_MAX_OUTPUT_PIXELS
-        || (gint64)width * s > G_MAXINT || (gint64)height * s > G_MAXINT) {
-        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_TOO_LARGE,
-                    "The %d×%d result (scale %d) exceeds the limit of %" G_GINT64_FORMAT " pixels",
-                    job.rw * s, job.rh * s, s, (gint64)SRGAN_MAX_OUTPUT_PIXELS);
-        return FALSE;
-    }
-    /* The model's halo, but never less than the receptive radius the
-     * generator actually has: tiled must equal untiled. */
-    job.halo = MAX(srgan_model_get_halo(model), srgan_generator_receptive_radius(model));
-    int threads = p->threads ? p->threads : (int)g_get_num_processors();
-    threads = CLAMP(threads, 1, SRGAN_THREADS_MAX);
-    if (p->tile_size) {
-        job.tile_w = job.tile_h = p->tile_size;
-    } else {
-        job.tile_w = job.tile_h = auto_tile_size(&job, threads);
-        split_for_threads(&job, threads);
-    }
-    job.tiles_x = (job.rw + job.tile_w - 1) / job.tile_w;
-    job.tiles_y = (job.rh + job.tile_h - 1) / job.tile_h;
+    job.read = read;
+    job.write = write;
+    job.user_data = user_data;
     const int n_tiles = job.tiles_x * job.tiles_y;
-    threads = MIN(threads, n_tiles);
     g_debug("upscale %d×%d region of %d×%d: tiles %d×%d, halo %d, %d×%d tiles, %d thread(s)",
             job.rw, job.rh, width, height, job.tile_w, job.tile_h, job.halo,
             job.tiles_x, job.tiles_y, threads);

@@ -173,13 +173,29 @@ int main(void)
         { 8, 1, 9, 10, 14, 1, TRUE },
         { 16, 7, 9, 10, 11, 7, TRUE },
         { 8, 2, 15, 12, 9, 0, TRUE },
+        /* RRDBNet (ESRGAN): head 3→64, dense convs 64 + 32i → 32, the
+         * block's last 192→64, trunk 64→64, and the last conv 64→3 (3×3
+         * with few outputs: the split path with m = 1) */
+        { 3, 64, 3, 13, 10, 0, FALSE },
+        { 64, 32, 3, 11, 9, 1, FALSE },
+        { 96, 32, 3, 9, 10, 1, FALSE },
+        { 128, 32, 3, 7, 5, 1, FALSE },
+        { 160, 32, 3, 6, 9, 1, FALSE },
+        { 192, 32, 3, 5, 5, 1, FALSE },
+        { 192, 64, 3, 9, 7, 0, TRUE },
+        { 64, 3, 3, 21, 19, 0, FALSE },
+        { 64, 3, 3, 1, 1, 0, TRUE },
+        { 8, 1, 3, 7, 5, 1, TRUE },
+        { 16, 8, 3, 6, 7, 8, TRUE },
+        /* SRVGGNetCompact (Real-ESRGAN): 3→64, 64→64, 64→48 */
+        { 64, 48, 3, 10, 13, 48, FALSE },
     };
     static const Case declined[] = {
         { 12, 16, 3, 8, 8, 0, FALSE },   /* cin not a multiple of 8 */
         { 64, 24, 3, 8, 8, 0, FALSE },   /* 3×3 with cout not a multiple of 16 */
         { 64, 8, 9, 8, 8, 0, FALSE },    /* 9×9 with 9·8 > 64 piece outputs */
         { 16, 2, 5, 8, 8, 0, FALSE },    /* 5×5: not cut into 3×3 pieces */
-        { 24, 4, 3, 8, 8, 0, FALSE },    /* 3×3 with 4 outputs */
+        { 24, 12, 3, 8, 8, 0, FALSE },   /* 3×3 with 12 outputs: > 8, not a multiple of 16 */
         { 3, 24, 9, 8, 8, 0, FALSE },    /* few inputs, cout not a multiple of 16 */
         { 5, 16, 3, 8, 8, 0, FALSE },    /* 5 inputs: neither direct nor Winograd */
     };

@@ -65,15 +65,20 @@ SrganModel *test_random_model(int scale, int blocks, int channels, int prelu_cou
 {
     SrganModel *model = srgan_model_new_empty(scale, blocks, channels, prelu_count, tail, output);
     GRand *rand = g_rand_new_with_seed(seed);
-    fill_conv(&model->head, rand, 0.0);
+    /* In the order of the network, so a seed gives the same model as before. */
+    fill_conv(srgan_model_get_conv(model, "head.conv"), rand, 0.0);
     for (int b = 0; b < blocks; b++) {
-        fill_conv(&model->blocks[b].conv1, rand, 0.0);
-        fill_conv(&model->blocks[b].conv2, rand, 0.0);
+        g_autofree char *conv1 = g_strdup_printf("blocks.%d.conv1", b);
+        g_autofree char *conv2 = g_strdup_printf("blocks.%d.conv2", b);
+        fill_conv(srgan_model_get_conv(model, conv1), rand, 0.0);
+        fill_conv(srgan_model_get_conv(model, conv2), rand, 0.0);
     }
-    fill_conv(&model->body, rand, 0.0);
-    for (int k = 0; k < model->n_stages; k++)
-        fill_conv(&model->up[k], rand, 0.0);
-    fill_conv(&model->out, rand, output == SRGAN_OUTPUT_IDENTITY ? 0.5 : 0.0);
+    fill_conv(srgan_model_get_conv(model, "body.conv"), rand, 0.0);
+    for (int k = 0; 2 << k <= scale; k++) {
+        g_autofree char *up = g_strdup_printf("up.%d.conv", k);
+        fill_conv(srgan_model_get_conv(model, up), rand, 0.0);
+    }
+    fill_conv(srgan_model_get_conv(model, "tail.conv"), rand, output == SRGAN_OUTPUT_IDENTITY ? 0.5 : 0.0);
     g_rand_free(rand);
     srgan_model_prepare(model);
     return model;

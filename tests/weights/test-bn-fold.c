@@ -154,9 +154,9 @@ check_architecture(const TestArch *arch)
     g_assert_nonnull(m);
 
     g_assert_cmpint(m->scale, ==, arch->scale);
-    g_assert_cmpint(m->n_blocks, ==, arch->blocks);
-    g_assert_cmpint(m->channels, ==, arch->channels);
-    g_assert_cmpint(m->tail, ==, arch->tail_bn ? SRGAN_TAIL_CONV_BN : SRGAN_TAIL_CONV_PRELU);
+    g_assert_cmpint(m->spec.n_blocks, ==, arch->blocks);
+    g_assert_cmpint(m->spec.channels, ==, arch->channels);
+    g_assert_cmpint(m->spec.tail, ==, arch->tail_bn ? SRGAN_TAIL_CONV_BN : SRGAN_TAIL_CONV_PRELU);
     g_assert_cmpint(m->output, ==, arch->output_tanh ? SRGAN_OUTPUT_TANH : SRGAN_OUTPUT_IDENTITY);
     g_assert_cmpfloat(m->input_lo, ==, arch->input_minus_one ? -1.0f : 0.0f);
     g_assert_cmpfloat(m->input_hi, ==, 1.0f);
@@ -167,8 +167,9 @@ check_architecture(const TestArch *arch)
     guint32 seed = 100;
 
     RawConv head = raw_conv(tm, "head.conv", NULL, "head.prelu.weight", 1);
-    g_assert_cmpint(m->head.prelu_count, ==, p);
-    check_conv("head", &m->head, &head, eps, seed++);
+    const SrganConv *m_head = srgan_model_get_conv(m, "head.conv");
+    g_assert_cmpint(m_head->prelu_count, ==, p);
+    check_conv("head", m_head, &head, eps, seed++);
 
     for (int i = 0; i < arch->blocks; i++) {
         g_autofree char *conv1 = g_strdup_printf("blocks.%d.conv1", i);
@@ -178,38 +179,43 @@ check_architecture(const TestArch *arch)
         g_autofree char *slope = g_strdup_printf("blocks.%d.prelu.weight", i);
         RawConv r1 = raw_conv(tm, conv1, arch->batchnorm ? bn1 : NULL, slope, 1);
         RawConv r2 = raw_conv(tm, conv2, arch->batchnorm ? bn2 : NULL, NULL, 1);
-        g_assert_nonnull(m->blocks[i].conv1.prelu);
-        g_assert_null(m->blocks[i].conv2.prelu);
-        check_conv(conv1, &m->blocks[i].conv1, &r1, eps, seed++);
-        check_conv(conv2, &m->blocks[i].conv2, &r2, eps, seed++);
+        const SrganConv *m_conv1 = srgan_model_get_conv(m, conv1);
+        const SrganConv *m_conv2 = srgan_model_get_conv(m, conv2);
+        g_assert_nonnull(m_conv1->prelu);
+        g_assert_null(m_conv2->prelu);
+        check_conv(conv1, m_conv1, &r1, eps, seed++);
+        check_conv(conv2, m_conv2, &r2, eps, seed++);
     }
 
     RawConv body = arch->tail_bn ? raw_conv(tm, "body.conv", "body.bn", NULL, 1)
                                  : raw_conv(tm, "body.conv", NULL, "body.prelu.weight", 1);
+    const SrganConv *m_body = srgan_model_get_conv(m, "body.conv");
     if (arch->tail_bn)
-        g_assert_null(m->body.prelu);
+        g_assert_null(m_body->prelu);
     else
-        g_assert_cmpint(m->body.prelu_count, ==, p);
-    check_conv("body", &m->body, &body, eps, seed++);
+        g_assert_cmpint(m_body->prelu_count, ==, p);
+    check_conv("body", m_body, &body, eps, seed++);
 
-    for (int k = 0; k < m->n_stages; k++) {
+    for (int k = 0; 2 << k <= m->scale; k++) {
         g_autofree char *conv = g_strdup_printf("up.%d.conv", k);
         g_autofree char *slope = g_strdup_printf("up.%d.prelu.weight", k);
         RawConv r = raw_conv(tm, conv, NULL, slope, 4);
-        g_assert_cmpint(m->up[k].cout, ==, 4 * c);
+        const SrganConv *m_up = srgan_model_get_conv(m, conv);
+        g_assert_cmpint(m_up->cout, ==, 4 * c);
         /* Per-channel slopes act after the shuffle: conv channel c*4 + j
          * feeds output channel c, so it carries slope c. */
-        g_assert_cmpint(m->up[k].prelu_count, ==, p == 1 ? 1 : 4 * c);
+        g_assert_cmpint(m_up->prelu_count, ==, p == 1 ? 1 : 4 * c);
         if (p > 1)
             for (int ch = 0; ch < 4 * c; ch++)
-                g_assert_cmpfloat(m->up[k].prelu[ch], ==, values(tm, slope)[ch / 4]);
-        check_conv(conv, &m->up[k], &r, eps, seed++);
+                g_assert_cmpfloat(m_up->prelu[ch], ==, values(tm, slope)[ch / 4]);
+        check_conv(conv, m_up, &r, eps, seed++);
     }
 
     RawConv tail = raw_conv(tm, "tail.conv", NULL, NULL, 1);
-    g_assert_null(m->out.prelu);
-    g_assert_cmpint(m->out.cout, ==, 3);
-    check_conv("tail", &m->out, &tail, eps, seed++);
+    const SrganConv *m_tail = srgan_model_get_conv(m, "tail.conv");
+    g_assert_null(m_tail->prelu);
+    g_assert_cmpint(m_tail->cout, ==, 3);
+    check_conv("tail", m_tail, &tail, eps, seed++);
 
     /* Without BN the weights are a pure permutation: bit-exact. */
     const float *raw = values(tm, "head.conv.weight");
@@ -217,7 +223,7 @@ check_architecture(const TestArch *arch)
         for (int i = 0; i < 3; i++)
             for (int y = 0; y < 9; y++)
                 for (int x = 0; x < 9; x++)
-                    g_assert_cmpfloat(m->head.weight[((y * 9 + x) * 3 + i) * c + o], ==,
+                    g_assert_cmpfloat(srgan_model_get_conv(m, "head.conv")->weight[((y * 9 + x) * 3 + i) * c + o], ==,
                                       raw[((o * 3 + i) * 9 + y) * 9 + x]);
 }
 

@@ -71,14 +71,18 @@ test_shipped(gconstpointer data)
     g_assert_cmpint(srgan_model_get_blocks(m), ==, 5);
     g_assert_cmpint(srgan_model_get_channels(m), ==, 64);
     g_assert_cmpint(srgan_model_get_halo(m), ==, halo_by_walk(scale, 5));
-    g_assert_cmpint(m->tail, ==, SRGAN_TAIL_CONV_PRELU);
+    g_assert_cmpint(m->spec.tail, ==, SRGAN_TAIL_CONV_PRELU);
     g_assert_cmpint(m->output, ==, SRGAN_OUTPUT_TANH);
     g_assert_cmpfloat(m->input_lo, ==, 0.0f);
     g_assert_cmpfloat(m->input_hi, ==, 1.0f);
-    g_assert_cmpint(m->n_stages, ==, scale == 2 ? 1 : scale == 4 ? 2 : 3);
-    g_assert_cmpint(m->head.prelu_count, ==, 1);
-    g_assert_cmpint(m->body.prelu_count, ==, 1);
-    g_assert_null(m->out.prelu);
+    g_assert_cmpstr(srgan_model_get_family(m), ==, "srresnet");
+    for (int k = 0; k < 4; k++) {   /* one upsample stage per factor of 2 */
+        g_autofree char *up = g_strdup_printf("up.%d.conv", k);
+        g_assert_true((srgan_model_get_conv(m, up) != NULL) == (2 << k <= scale));
+    }
+    g_assert_cmpint(srgan_model_get_conv(m, "head.conv")->prelu_count, ==, 1);
+    g_assert_cmpint(srgan_model_get_conv(m, "body.conv")->prelu_count, ==, 1);
+    g_assert_null(srgan_model_get_conv(m, "tail.conv")->prelu);
 
     g_assert_cmpstr(srgan_model_get_metadata(m, "format"), ==, "srgan-generator");
     g_assert_cmpstr(srgan_model_get_metadata(m, "family"), ==, "srresnet");
@@ -105,7 +109,7 @@ test_shipped(gconstpointer data)
         for (int i = 0; i < 3; i++)
             for (int y = 0; y < 9; y++)
                 for (int x = 0; x < 9; x++)
-                    g_assert_cmpfloat(m->head.weight[((y * 9 + x) * 3 + i) * 64 + o], ==,
+                    g_assert_cmpfloat(srgan_model_get_conv(m, "head.conv")->weight[((y * 9 + x) * 3 + i) * 64 + o], ==,
                                       raw[((o * 3 + i) * 9 + y) * 9 + x]);
 
     /* Reference counting: an extra reference keeps the model alive. */
