@@ -82,7 +82,7 @@ for line in open(sys.argv[1]):
 }
 core_tests="kernels fixtures fixtures-portable tiler rss conv-fast test-shipped test-malformed
 test-reproducible fuzz-replay metrics matlab-reference photos-x4-gain trainer-train trainer-cli"
-frontend_tests="gimp-plugin gimp-cancel gimp-undo gimp-all-or-nothing rgb alpha grey depth16 multiframe cmyk limits cancel threads frames-memory"
+frontend_tests="gimp-plugin gimp-cancel gimp-undo gimp-all-or-nothing rgb alpha grey depth16 multiframe cmyk limits cancel threads memory frames-memory"
 
 meson_suite "Debian 12 build, all suites" build -Dmagick=enabled -Dgimp=enabled -Dtrainer=enabled --
 require_tests "Debian 12 build" build $core_tests $frontend_tests

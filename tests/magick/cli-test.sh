@@ -219,6 +219,53 @@ XML
     (MAGICK_CONFIGURE_PATH=$work/policy; export MAGICK_CONFIGURE_PATH
      check_workers 1 -define srgan:threads=2) || exit 1
     matches_core in.png out.png ;;
+memory)   # -limit memory bounds the core's tile buffers
+    im "$SRGAN_SAMPLE" -resize '256x256!' in.png
+    # An explicit tile whose buffers exceed the limit: refused before any
+    # allocation, with the limit, a tile size that fits, and the remedy.
+    upscale_fails in.png out.png "-limit memory 64MiB -define srgan:tile=256" \
+        "memory limit of 64.0 MiB" "-limit memory" "srgan:tile"
+    fits=$(sed -n 's/.*; tile size \([0-9]*\) fits.*/\1/p' err.txt)
+    [ -n "$fits" ] && [ "$fits" -lt 256 ] || fail "no smaller tile size suggested: $(cat err.txt)"
+    upscale_fails in.png out.png "-limit memory 8MiB -define srgan:tile=256" \
+        "memory limit of 8.0 MiB" "smallest tile"
+    # The suggestion works under the same limit, with the same pixels.
+    upscale_ok in.png out.png -limit memory 64MiB -define "srgan:tile=$fits"
+    matches_core in.png out.png
+    # An automatic tile shrinks to fit.
+    tile_of() {  # options...: the automatic tile side the core chose
+        G_MESSAGES_DEBUG=srgan im in.png "$@" -process srgan out.png >log.txt 2>&1 ||
+            { cat log.txt >&2; fail "exit status $? for: $*"; }
+        sed -n 's/.*: tiles \([0-9]*\)×.*/\1/p' log.txt
+    }
+    free_tile=$(tile_of -limit memory unlimited)
+    tight_tile=$(tile_of -limit memory 32MiB)
+    echo "automatic tile: $free_tile without a limit, $tight_tile under 32 MiB"
+    [ -n "$tight_tile" ] && [ "$tight_tile" -lt "$free_tile" ] ||
+        fail "the automatic tile did not shrink under -limit memory 32MiB ($free_tile -> $tight_tile)"
+    matches_core in.png out.png
+    # Peak RSS under -limit memory 32MiB: at most what ImageMagick itself
+    # needs for the same output (-scale 400%), plus the fixed cost of the
+    # library, OpenBLAS and the model (an srgan run on a 16x16 image, minus
+    # -scale on it), plus the 32 MiB, plus 4 MiB of allocator slack.  The
+    # same bound must catch an upscale that ignores the limit: an explicit
+    # 256 tile with no limit (its buffers are over 100 MiB) exceeds it.
+    im in.png -resize '16x16!' tiny.png
+    peak_kib() {  # input operation...: peak RSS in KiB
+        in=$1; shift
+        /usr/bin/time -v -o time.txt "$cli" "$in" "$@" out.miff 2>err.txt ||
+            { cat err.txt >&2; fail "exit status $? for $in $*"; }
+        sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt
+    }
+    base=$(peak_kib in.png -limit memory 32MiB -scale 400%)
+    fixed=$(( $(peak_kib tiny.png -limit memory 32MiB -process srgan) - $(peak_kib tiny.png -limit memory 32MiB -scale 400%) ))
+    limited=$(peak_kib in.png -limit memory 32MiB -process srgan)
+    unlimited=$(peak_kib in.png -limit memory unlimited -define srgan:tile=256 -process srgan)
+    bound=$((base + fixed + 32 * 1024 + 4 * 1024))
+    echo "peak RSS (KiB): -scale $base, library cost $fixed, srgan under 32 MiB $limited," \
+         "srgan tile 256 unlimited $unlimited; bound $bound"
+    [ "$limited" -le "$bound" ] || fail "peak RSS $limited KiB under -limit memory 32MiB, over $bound"
+    [ "$unlimited" -gt "$bound" ] || fail "the bound $bound does not tell an unlimited run ($unlimited KiB) apart" ;;
 frames-memory) # a 40-frame GIF needs one frame's working memory, not 40
     # 40 different 64x64 crops of the photo, and its first frame alone.
     set --
