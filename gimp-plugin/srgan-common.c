@@ -258,6 +258,50 @@ write_rect(gpointer user_data, int x, int y, int width, int height,
     return TRUE;
 }
 
+/* The core's parameters for the options (tile size, threads, memory). */
+static SrganParams
+params_for_options(const SrganPluginOptions *options)
+{
+    SrganParams params = srgan_params_default();
+
+    params.tile_size = options->tile_size;
+    params.threads = options->threads;
+    params.memory_limit = options->memory_limit;
+    return params;
+}
+
+/* The core's English message about the memory limit, with the GIMP
+ * setting it comes from. */
+static void
+explain_memory_limit(GError **error)
+{
+    if (error != NULL && g_error_matches(*error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT)) {
+        GError *explained = g_error_new(SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
+            _("%s. The plug-in may use half of GIMP's tile cache (Edit → Preferences → "
+              "System Resources); choose a smaller tile size, or 0 (automatic)."),
+            (*error)->message);
+
+        g_clear_error(error);
+        g_propagate_error(error, explained);
+    }
+}
+
+gboolean
+srgan_plugin_check(SrganModel *model, const Babl *format, int width, int height,
+                   const SrganPluginOptions *options, GError **error)
+{
+    SrganParams params = params_for_options(options);
+
+    if (!srgan_plugin_options_validate(options, error))
+        return FALSE;
+    if (!srgan_upscale_check(model, width, height, srgan_plugin_pixels_for_format(format),
+                             &params, NULL, NULL, error)) {
+        explain_memory_limit(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 srgan_plugin_render(SrganModel *model, GeglBuffer *src,
                     const GeglRectangle *region, GeglBuffer *dst,
@@ -286,9 +330,7 @@ srgan_plugin_render(SrganModel *model, GeglBuffer *src,
         return FALSE;
     }
 
-    SrganParams params = srgan_params_default();
-    params.tile_size = options->tile_size;
-    params.threads = options->threads;
+    SrganParams params = params_for_options(options);
     params.region_x = region->x - job.src_extent.x;
     params.region_y = region->y - job.src_extent.y;
     params.region_width = region->width;
@@ -297,8 +339,12 @@ srgan_plugin_render(SrganModel *model, GeglBuffer *src,
     params.progress_data = progress_data;
     params.cancellable = cancellable;
 
-    return srgan_upscale(model, job.src_extent.width, job.src_extent.height,
-                         pixels, read_rect, write_rect, &job, &params, error);
+    if (!srgan_upscale(model, job.src_extent.width, job.src_extent.height,
+                       pixels, read_rect, write_rect, &job, &params, error)) {
+        explain_memory_limit(error);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 GeglBuffer *

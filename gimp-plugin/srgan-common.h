@@ -118,6 +118,16 @@ gboolean srgan_plugin_render(SrganModel *model,
                              GCancellable *cancellable,
                              GError **error);
 
+/* Everything srgan_plugin_render() would refuse for a whole `width`×`height`
+ * buffer of `format` (the options, sizes, the tile buffers against
+ * options->memory_limit), checked without computing anything, so that a
+ * front end can refuse before it touches its image.  A memory refusal
+ * says how to raise GIMP's budget. */
+gboolean srgan_plugin_check(SrganModel *model, const Babl *format,
+                            int width, int height,
+                            const SrganPluginOptions *options,
+                            GError **error);
+
 /* An in-memory copy of `rect` of `drawable_buffer` (same format), safe to
  * hand to srgan_plugin_render() on any thread. */
 GeglBuffer *srgan_plugin_copy_to_memory(GeglBuffer *drawable_buffer,

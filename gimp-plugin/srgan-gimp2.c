@@ -358,6 +358,10 @@ upscale(gint32 image_id, gint32 drawable_id, const SrganPluginOptions *options,
     g_autofree gint *layers = gimp_image_get_layers(image_id, &n_layers);
     if (!check_layer_sizes(layers, n_layers, scale, error))
         return FALSE;
+    /* The core's own checks (tile buffers against the memory budget above
+     * all), before anything is computed. */
+    if (!srgan_plugin_check(model, gimp_drawable_get_format(drawable_id), w, h, options, error))
+        return FALSE;
 
     gimp_progress_init(_("SRGAN super-resolution"));
 

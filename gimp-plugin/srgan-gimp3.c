@@ -349,6 +349,14 @@ upscale(GimpImage *image, GimpDrawable **drawables, const SrganPluginOptions *op
     g_autofree GimpLayer **layers = gimp_image_get_layers(image);
     if (!check_layer_sizes((GimpItem **) layers, scale, error))
         return FALSE;
+    /* The core's own checks (tile buffers against the memory budget
+     * above all) for every chosen layer, before the first is computed. */
+    for (int i = 0; i < n; i++) {
+        if (!srgan_plugin_check(model, gimp_drawable_get_format(drawables[i]),
+                                gimp_drawable_get_width(drawables[i]),
+                                gimp_drawable_get_height(drawables[i]), options, error))
+            return FALSE;
+    }
 
     gimp_progress_init(_("SRGAN super-resolution"));
 

@@ -88,6 +88,14 @@
          (chosen (aon-first-layer image)))
     (aon-add-layer image 131073 1)
     (aon-case dir "layer-too-large" image (vector chosen) 0 1))
+  ; With the test profile's gimprc (tile-cache-size 64M) the core may use
+  ; 32 MiB: tile size 256 fits the first chosen layer (23x17) but not the
+  ; second (256x256, over 100 MiB of buffers): refused before either is
+  ; computed.
+  (let* ((image (aon-load (string-append fixtures "/rgb8.png")))
+         (small (aon-first-layer image))
+         (big (aon-add-layer image 256 256)))
+    (aon-case dir "memory" image (vector small big) 256 1))
   (gimp-message "SRGAN-TEST END"))
 
 ; With SRGAN_TEST_FAIL_AFTER_TILES=6 in GIMP's environment: two chosen

@@ -12,6 +12,9 @@
 #   canvas-too-large  a 131073x1 canvas: 4x would pass GIMP's 524288 limit
 #   layer-too-large   a 23x17 canvas holding a 131073x1 layer (not chosen:
 #                     GIMP would still have to scale it)
+#   memory            a tile size whose buffers exceed the plug-in's memory
+#                     budget: half of the tile cache, 64 MiB in this test's
+#                     gimprc (on GIMP 3 the second of two chosen layers)
 #   halfway           a failure in the middle of the upscale, after pixels
 #                     were computed: the test hook SRGAN_TEST_FAIL_AFTER_TILES
 #                     (gimp-plugin/srgan-common.h) fails a source read; on
@@ -40,6 +43,8 @@ trap '[ -n "${SRGAN_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/profile/plug-ins/srgan" "$tmp/profile/gradients" "$tmp/profile/brushes" \
          "$tmp/profile/patterns" "$tmp/profile/palettes" "$tmp/out"
 cp "$plugin" "$tmp/profile/plug-ins/srgan/srgan"
+# A small tile cache gives the plug-in a 32 MiB budget (half of it).
+printf '(tile-cache-size 64M)\n' >"$tmp/profile/gimprc"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -66,11 +71,20 @@ failed_because() {  # log, case, text: the plug-in's error message says why
 }
 
 load="(load \"$here/all-or-nothing-gimp$api.scm\")"
-run_gimp "$tmp/checks.log" "(begin $load (aon-checks \"$fixtures\" \"$tmp/out\"))"
+SRGAN_TEST_PROGRESS_FILE=$tmp/checks-progress \
+    run_gimp "$tmp/checks.log" "(begin $load (aon-checks \"$fixtures\" \"$tmp/out\"))"
 script_checks "$tmp/checks.log"
+# Every check comes before the first pixel is computed: no progress at all.
+if [ -e "$tmp/checks-progress" ]; then
+    fail "an upscale started before a check refused it (progress $(cat "$tmp/checks-progress"))"
+else
+    echo "ok: every refusal came before any pixel was computed"
+fi
 failed_because "$tmp/checks.log" indexed "indexed image"
 failed_because "$tmp/checks.log" canvas-too-large "larger than GIMP's limit of 524288 pixels per side."
 failed_because "$tmp/checks.log" layer-too-large "The layer “wide” (131073×1) would be larger"
+failed_because "$tmp/checks.log" memory "more than the memory limit of 32.0 MiB; tile size"
+failed_because "$tmp/checks.log" memory "half of GIMP's tile cache"
 
 SRGAN_TEST_FAIL_AFTER_TILES=$halfway_after SRGAN_TEST_PROGRESS_FILE=$tmp/progress \
     run_gimp "$tmp/halfway.log" "(begin $load (aon-halfway \"$fixtures\" \"$tmp/out\"))"
@@ -82,7 +96,7 @@ awk -v p="${progress:-0}" 'BEGIN { exit !(p > 0 && p < 1) }' ||
     fail "the halfway failure did not happen during the upscale (progress '${progress:-none}')"
 
 # Every layer's pixels, before and after each failure.
-for pair in indexed:1 canvas-too-large:1 layer-too-large:2 halfway:$halfway_layers; do
+for pair in indexed:1 canvas-too-large:1 layer-too-large:2 memory:2 halfway:$halfway_layers; do
     name=${pair%:*} layers=${pair#*:}
     k=0
     while [ "$k" -lt "$layers" ]; do
