@@ -16,8 +16,7 @@
  * The replaced originals are kept aside, unlinked, until the last frame is
  * done: they are the input (1/scale² of the output), and they let an error
  * or a cancel in frame k put frames 0…k-1 back, so the caller's list is
- * left exactly as it was — the same Image pointers — never half upscaled.
-  */
+ * left exactly as it was — the same Image pointers — never half upscaled. */
 #include <assert.h>
 
 #include <srgan.h>

@@ -171,6 +171,10 @@ limits)   # policy.xml / -limit: refused before allocating, remedy named
     upscale_fails in.png out.png "-limit width 150" "width" "-limit width 200" "policy.xml"
     upscale_fails in.png out.png "-limit height 100" "height" "-limit height 136"
     upscale_fails in.png out.png "-limit area 20000" "area" "-limit area 27200" "policy.xml"
+    # The second frame over the limit, after the first was upscaled: the
+    # first is put back (convert then writes both frames unchanged).
+    im \( in.png -crop 30x30+0+0 +repage \) \( in.png -crop 40x30+0+0 +repage \) frames.miff
+    upscale_fails frames.miff out.miff "-limit width 150" "width" "-limit width 160"
     # Debian's own policy.xml (area 128 MP and width 16000 on 12, area 256 MP
     # on 13): a 16.8 MP image would become 16384x16384, 268 MP.  Only where that policy is in force, since
     # elsewhere this would really start a very long upscale.
