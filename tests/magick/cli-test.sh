@@ -60,9 +60,10 @@ rgb)      # RGB 8-bit photo, default model (4×) and automatic tiles
     [ "$(info out.png '%wx%h %z')" = "200x136 8" ] || fail "size/depth: $(info out.png '%wx%h %z')"
     matches_core in.png out.png ;;
 tiled)    # small tiles and two threads: many regions through the callbacks
-    # (ImageMagick's thread limit follows OMP_NUM_THREADS, 1 in meson's
-    # environment, and caps srgan:threads: allow the two asked for)
-    OMP_NUM_THREADS=2; export OMP_NUM_THREADS
+    # (ImageMagick's thread limit caps srgan:threads; it follows
+    # OMP_NUM_THREADS, 1 in meson's environment, and ImageMagick 7 keeps
+    # one core free by default: allow the two asked for)
+    OMP_NUM_THREADS=2 MAGICK_THREAD_LIMIT=2; export OMP_NUM_THREADS MAGICK_THREAD_LIMIT
     photo -depth 8 in.png
     upscale_ok in.png out.png -define srgan:tile=16 -define srgan:threads=2
     matches_core in.png out.png ;;
@@ -192,9 +193,11 @@ limits)   # policy.xml / -limit: refused before allocating, remedy named
     esac ;;
 threads)  # ImageMagick's thread limit caps the workers (-limit, policy.xml)
     photo in.png
-    # Two are allowed by ImageMagick here (OMP_NUM_THREADS sets its limit);
-    # the core reports the workers it starts in a debug line (core/tiler.c).
-    OMP_NUM_THREADS=2; export OMP_NUM_THREADS
+    # Two are allowed by ImageMagick here (OMP_NUM_THREADS bounds its limit,
+    # and ImageMagick 7 keeps one core free unless MAGICK_THREAD_LIMIT says
+    # otherwise); the core reports the workers it starts in a debug line
+    # (core/tiler.c).
+    OMP_NUM_THREADS=2 MAGICK_THREAD_LIMIT=2; export OMP_NUM_THREADS MAGICK_THREAD_LIMIT
     workers() {  # options...: prints the number of worker threads used
         G_MESSAGES_DEBUG=srgan im in.png "$@" -define srgan:tile=16 -process srgan out.png \
             >log.txt 2>&1 || { cat log.txt >&2; fail "exit status $? for: $*"; }
