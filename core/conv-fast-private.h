@@ -43,6 +43,9 @@ struct SrganConvFast {
      * DIRECT: the (k, k, cin, cout) weights as they are. */
     float *weight;
     int split_cout;  /* WINOGRAD_SPLIT: m²·cout rounded up to 16 */
+    /* WINOGRAD_F43 packed on every call (weight NULL): the conv's own
+     * (3, 3, cin, cout) weights, transformed into the workspace. */
+    const float *source;
 };
 
 /* Floats of scratch the Winograd kernel needs (independent of the image). */

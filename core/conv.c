@@ -94,6 +94,12 @@ void srgan_conv_prepare(SrganConv *conv)
         conv->fast = srgan_conv_fast_prepare(conv);
 }
 
+void srgan_conv_prepare_per_call(SrganConv *conv)
+{
+    if (conv->fast == NULL)
+        conv->fast = srgan_conv_fast_prepare_per_call(conv);
+}
+
 void srgan_conv_release(SrganConv *conv)
 {
     if (conv->fast) {
