@@ -14,6 +14,7 @@
  */
 #include <immintrin.h>
 #include <string.h>
+#include <glib.h>
 #include "conv-fast-private.h"
 
 #define PIXELS 6    /* output pixels per step */
@@ -53,19 +54,21 @@ step(const struct SrganConvFast *fast, const float *padded, int pw, int y, int x
 
 void
 srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
-                          float *out, const SrganFastIo *io, float *workspace)
+                          int y0, int y1, float *out, const SrganFastIo *io, float *workspace)
 {
     const int cin = fast->cin, cout = fast->cout, r = fast->ksize / 2;
     const int pw = w + 2 * r;
+    /* Padded row j holds input row y0 − r + j: the band and its margins. */
+    const int band_h = y1 - y0;
     const size_t in_stride = (size_t)io->in_stride, out_stride = (size_t)io->out_stride;
     const size_t res_stride = (size_t)io->residual_stride;
     const float *residual = io->residual;
     float *padded = workspace;
     /* The whole input is copied (packed) before any output is written, so
      * out may share in's buffer at a channel offset past cin. */
-    memset(padded, 0, sizeof(float) * srgan_direct_workspace_floats(cin, fast->ksize, h, w));
-    for (int y = 0; y < h; y++) {
-        float *dst = padded + ((size_t)(y + r) * pw + r) * cin;
+    memset(padded, 0, sizeof(float) * srgan_direct_workspace_floats(cin, fast->ksize, band_h, w));
+    for (int y = MAX(0, y0 - r); y < MIN(h, y1 + r); y++) {
+        float *dst = padded + ((size_t)(y - y0 + r) * pw + r) * cin;
         const float *src = in + (size_t)y * w * in_stride;
         if (in_stride == (size_t)cin)
             memcpy(dst, src, sizeof(float) * w * cin);
@@ -77,14 +80,14 @@ srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int
     const __m256 zero = _mm256_setzero_ps();
     const __m256 scale = _mm256_set1_ps(io->scale);
     const int scaled = io->scale != 1.0f;
-    for (int y = 0; y < h; y++)
+    for (int y = y0; y < y1; y++)
         for (int x = 0; x < w; x += PIXELS) {
             /* The last step of a row may run past it into the padding (or
              * the spare floats after the last row): computed, not stored. */
             int n = w - x < PIXELS ? w - x : PIXELS;
             for (int co = 0; co < cout; co += COUTS) {
                 __m256 acc[PIXELS][2];
-                step(fast, padded, pw, y, x, co, acc);
+                step(fast, padded, pw, y - y0, x, co, acc);
                 for (int p = 0; p < n; p++)
                     for (int half = 0; half < 2; half++) {
                         int c = co + half * 8;

@@ -90,7 +90,9 @@ void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
 #define SRGAN_DIRECT_MAX_CIN 4
 #define SRGAN_DIRECT_MAX_ODD_CIN 16  /* for cin % 8 != 0, which Winograd declines */
 size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
+/* Output rows [y0, y1) of the h × w convolution (out: the whole image). */
 void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
+                               int y0, int y1,
                                float *out, const SrganFastIo *io, float *workspace);
 
 /* WINOGRAD_SPLIT's second step, for cout ≤ 64: out[y][x][o] = epilogue(bias[o]

@@ -257,6 +257,14 @@ void
 srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
                         float *out, const SrganEpilogue *ep, float *workspace)
 {
+    srgan_conv_fast_forward_rows(conv, in, h, w, out, ep, workspace, 0, h);
+}
+
+void
+srgan_conv_fast_forward_rows(const SrganConv *conv, const float *in, int h, int w,
+                             float *out, const SrganEpilogue *ep, float *workspace,
+                             int y0, int y1)
+{
     const SrganConvFast *fast = conv->fast;
     /* The kernels take every field resolved (zero: packed, scale 1). */
     const SrganFastIo io = {
@@ -267,18 +275,20 @@ srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
         .residual = ep ? ep->residual : NULL,
     };
 #if defined(SRGAN_HAVE_AVX2_KERNELS)
+    /* Rows [y0, y1): the output and residual start at row y0. */
     SrganWinogradRun run = {
         .packed = fast->weight, .cin = fast->cin, .cout = fast->cout,
         .in = in, .in_stride = io.in_stride, .h = h, .w = w,
-        .origin_y = 0, .origin_x = 0, .out_h = h, .out_w = w,
-        .out = out, .out_stride = io.out_stride,
+        .origin_y = y0, .origin_x = 0, .out_h = y1 - y0, .out_w = w,
+        .out = out + (size_t)y0 * w * io.out_stride, .out_stride = io.out_stride,
         .bias = fast->bias, .slope = fast->slope,
-        .residual = io.residual, .residual_stride = io.residual_stride, .scale = io.scale,
+        .residual = io.residual ? io.residual + (size_t)y0 * w * io.residual_stride : NULL,
+        .residual_stride = io.residual_stride, .scale = io.scale,
         .workspace = workspace,
     };
     switch (fast->kind) {
     case SRGAN_FAST_DIRECT:
-        srgan_direct_forward_avx2(fast, in, h, w, out, &io, workspace);
+        srgan_direct_forward_avx2(fast, in, h, w, y0, y1, out, &io, workspace);
         return;
     case SRGAN_FAST_WINOGRAD_F43:
         if (fast->source) {
@@ -304,25 +314,25 @@ srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
         run.residual_stride = 0;
         run.scale = 1.0f;
         run.workspace = pieces + split_pieces_floats(fast, h, w);
-        for (int y0 = 0; y0 < h; y0 += band) {
-            const int rows = MIN(band, h - y0);
+        for (int b0 = y0; b0 < y1; b0 += band) {
+            const int rows = MIN(band, y1 - b0);
             SrganFastIo band_io = io;
             if (band_io.residual)
-                band_io.residual += (size_t)y0 * w * io.residual_stride;
-            run.origin_y = y0 - e;
+                band_io.residual += (size_t)b0 * w * io.residual_stride;
+            run.origin_y = b0 - e;
             run.out_h = rows + 2 * e;
             srgan_winograd_f43_run_avx2(&run);
             /* The gather may read 7 floats past the pieces: the Winograd
              * scratch follows them. */
             srgan_split_gather_avx2(pieces, fast->split_cout, fast->ksize / 3, fast->cout,
                                     rows, w, fast->bias, fast->slope, &band_io,
-                                    out + (size_t)y0 * w * io.out_stride);
+                                    out + (size_t)b0 * w * io.out_stride);
         }
         return;
     }
     }
 #endif
     /* Unreachable: prepare never builds a kernel this build lacks. */
-    (void)fast; (void)in; (void)h; (void)w; (void)out; (void)io; (void)workspace;
+    (void)fast; (void)in; (void)h; (void)w; (void)out; (void)io; (void)workspace; (void)y0; (void)y1;
     g_assert_not_reached();
 }

@@ -25,6 +25,11 @@ void srgan_conv_fast_free(SrganConvFast *fast);
 /* Scratch floats srgan_conv_fast_forward() needs for an h×w input. */
 size_t srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w);
 
+/* Output rows [y0, y1) only (srgan_conv_forward_rows()). */
+void srgan_conv_fast_forward_rows(const SrganConv *conv, const float *in, int h, int w,
+                                  float *out, const SrganEpilogue *ep, float *workspace,
+                                  int y0, int y1);
+
 /* Same contract as srgan_conv_forward(); only called when conv->fast. */
 void srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
                              float *out, const SrganEpilogue *ep, float *workspace);

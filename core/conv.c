@@ -118,13 +118,16 @@ size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w)
      * for smaller ones, so the figure must never shrink when h or w grows:
      * bound the chunk by what any input up to h×w can need. */
     const size_t taps = (size_t)conv->ksize * conv->ksize;
+    const size_t im2col = im2col_chunk_pixels(conv, h, w) * taps * conv->cin;
     if (use_scatter(conv)) {
+        /* Bands of rows (srgan_conv_forward_rows()) take im2col. */
         const size_t row = (size_t)w * taps * conv->cout;
-        return taps * conv->cin * conv->cout                        /* weights (taps·cout, cin) */
-             + (size_t)h * w * conv->cout                           /* sums (cout, h, w) */
-             + MIN((size_t)h * row, MAX(CHUNK_FLOATS, row));        /* contributions */
+        return MAX(im2col,
+                   taps * conv->cin * conv->cout                    /* weights (taps·cout, cin) */
+                   + (size_t)h * w * conv->cout                     /* sums (cout, h, w) */
+                   + MIN((size_t)h * row, MAX(CHUNK_FLOATS, row))); /* contributions */
     }
-    return im2col_chunk_pixels(conv, h, w) * taps * conv->cin;
+    return im2col;
 }
 
 /* PReLU, × scale, + residual on output pixels [p0, p1) (the bias is
@@ -195,15 +198,17 @@ static void im2col_row(const SrganConv *conv, const float *in, size_t in_stride,
     }
 }
 
+/* Output pixels [first, last) (whole rows when a band is asked for). */
 static void forward_im2col(const SrganConv *conv, const float *in, int h, int w,
-                           float *out, const SrganEpilogue *ep, float *workspace)
+                           float *out, const SrganEpilogue *ep, float *workspace,
+                           size_t first, size_t last)
 {
     const size_t k_dim = (size_t)conv->ksize * conv->ksize * conv->cin;
-    const size_t total = (size_t)h * w, chunk = im2col_chunk_pixels(conv, h, w);
+    const size_t chunk = im2col_chunk_pixels(conv, h, w);
     const Io io = resolve_io(conv, ep);
 
-    for (size_t p0 = 0; p0 < total; p0 += chunk) {
-        const size_t m = MIN(chunk, total - p0);
+    for (size_t p0 = first; p0 < last; p0 += chunk) {
+        const size_t m = MIN(chunk, last - p0);
         for (size_t i = 0; i < m; i++) {
             const size_t p = p0 + i;
             im2col_row(conv, in, io.in_stride, h, w, (int)(p / w), (int)(p % w),
@@ -292,5 +297,19 @@ void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,
     else if (use_scatter(conv))
         forward_scatter(conv, in, h, w, out, ep, workspace);
     else
-        forward_im2col(conv, in, h, w, out, ep, workspace);
+        forward_im2col(conv, in, h, w, out, ep, workspace, 0, (size_t)h * w);
+}
+
+void srgan_conv_forward_rows(const SrganConv *conv, const float *in, int h, int w,
+                             float *out, const SrganEpilogue *ep, float *workspace,
+                             int y0, int y1)
+{
+    y0 = MAX(y0, 0);
+    y1 = MIN(y1, h);
+    if (y1 <= y0 || w <= 0)
+        return;
+    if (conv->fast)
+        srgan_conv_fast_forward_rows(conv, in, h, w, out, ep, workspace, y0, y1);
+    else   /* scatter works on whole planes; a band takes im2col (same result) */
+        forward_im2col(conv, in, h, w, out, ep, workspace, (size_t)y0 * w, (size_t)y1 * w);
 }

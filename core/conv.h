@@ -59,6 +59,14 @@ size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w);
 void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,
                         float *out, const SrganEpilogue *ep, float *workspace);
 
+/* Output rows [y0, y1) only, of the same h × w convolution (in, out and the
+ * residual are the whole images, as above).  A call writes nothing outside
+ * those rows, so threads may compute disjoint bands of one output at once,
+ * each with its own workspace (of srgan_conv_workspace_floats(conv, h, w)). */
+void srgan_conv_forward_rows(const SrganConv *conv, const float *in, int h, int w,
+                             float *out, const SrganEpilogue *ep, float *workspace,
+                             int y0, int y1);
+
 /* The plain reference (direct loops, no BLAS): what tests compare against. */
 void srgan_conv_forward_ref(const SrganConv *conv, const float *in, int h, int w,
                             float *out, const SrganEpilogue *ep);

@@ -21,27 +21,51 @@ typedef struct SrganGeneratorScratch SrganGeneratorScratch;
  * receptive radius, rounded up). */
 int srgan_generator_receptive_radius(const SrganModel *model);
 
+/* The second phase runs on square blocks whose largest buffer holds at
+ * most hr_floats floats (but at least 8 low-res pixels a side): the
+ * default when a caller has no better idea. */
+#define SRGAN_HR_FLOATS_DEFAULT ((size_t)3 << 20)
+
 /* The side of the second phase's blocks for inputs up to max_h × max_w. */
-int srgan_generator_hr_block(const SrganModel *model, int max_h, int max_w);
+int srgan_generator_hr_block(const SrganModel *model, int max_h, int max_w, size_t hr_floats);
 
-/* Bytes a scratch for inputs up to max_h × max_w would allocate. */
-size_t srgan_generator_scratch_bytes(const SrganModel *model, int max_h, int max_w);
+/* Bytes a scratch for inputs up to max_h × max_w and a team of `members`
+ * threads would allocate (the tile's buffers once, each thread's own). */
+size_t srgan_generator_scratch_bytes(const SrganModel *model, int max_h, int max_w, int members,
+                                     size_t hr_floats);
 
-/* Scratch for inputs up to max_h × max_w, or NULL with SRGAN_ERROR_NO_MEMORY. */
+/* Scratch for inputs up to max_h × max_w and a team of `members` threads,
+ * or NULL with SRGAN_ERROR_NO_MEMORY. */
 SrganGeneratorScratch *srgan_generator_scratch_new(const SrganModel *model,
-                                                   int max_h, int max_w,
-                                                   GError **error);
+                                                   int max_h, int max_w, int members,
+                                                   size_t hr_floats, GError **error);
 void srgan_generator_scratch_free(SrganGeneratorScratch *scratch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SrganGeneratorScratch, srgan_generator_scratch_free)
 
 /* Runs the generator on `in` (h × w × 3, values in [0,1]; h, w at most the
  * scratch's size) and writes the result for the crop (crop_x, crop_y,
  * crop_w, crop_h) of it to `out`: (crop_h·s) × (crop_w·s) × 3 floats,
- * clamped to [0,1], s = the model's scale.  The crop must lie inside. */
-void srgan_generator_run(const SrganModel *model, SrganGeneratorScratch *scratch,
-                         const float *in, int h, int w,
-                         int crop_x, int crop_y, int crop_w, int crop_h,
-                         float *out);
+ * clamped to [0,1], s = the model's scale.  The crop must lie inside.
+ *
+ * Every member m = 0 … members − 1 of the team calls it at once, from its
+ * own thread, with the same arguments; they share the work and meet at
+ * barriers between operations.  A member returns when its own part is
+ * done: call srgan_generator_sync() from every member before using `out`.
+ * FALSE when the team was aborted (srgan_generator_abort()). */
+gboolean srgan_generator_run(const SrganModel *model, SrganGeneratorScratch *scratch, int member,
+                             const float *in, int h, int w,
+                             int crop_x, int crop_y, int crop_w, int crop_h,
+                             float *out);
+
+/* The team's barrier, for its other meeting points: returns when every
+ * member has called it, FALSE once the team was aborted. */
+gboolean srgan_generator_sync(SrganGeneratorScratch *scratch);
+
+/* Releases every member waiting in the barrier (and all later calls),
+ * for a team that cannot complete (a member failed to start). */
+void srgan_generator_abort(SrganGeneratorScratch *scratch);
+
+int srgan_generator_scratch_members(const SrganGeneratorScratch *scratch);
 
 /* PyTorch's PixelShuffle(r) on one HWC image, in place: (h, w, r²c) with
  * channel ch·r² + i·r + j → (r·h, r·w, c) with that value at

@@ -236,8 +236,11 @@ static inline SrganParams srgan_params_default(void)
 #define SRGAN_THREADS_MAX 256
 
 /* Upscales a width×height source by srgan_model_get_scale().  Tiles are
- * cut with a halo so the result does not depend on tile size or thread
- * count.  Cancel (cancellable or progress returning FALSE) is honoured
+ * cut with a halo (SrganParams.halo, by default srgan_model_get_halo()):
+ * for srresnet and srvgg models it covers the receptive field, so the
+ * result does not depend on tile size or thread count; for rrdbnet the
+ * default halo keeps tiled output within the error docs/quality.md
+ * publishes.  Cancel (cancellable or progress returning FALSE) is honoured
  * between tiles: the call returns FALSE with G_IO_ERROR_CANCELLED and
  * `write` is not called again.  A failing callback stops the call with its
  * error.  Returns TRUE when every output rectangle was written. */

@@ -5,13 +5,16 @@
  * (clipped to the image), so its result does not depend on where the tile
  * boundaries are: tiled output equals untiled output.
  *
- * Threading follows libvips' thread pool (iofuncs/threadpool.c): each
- * worker loops over *allocate* (serial: take the next tile index),
- * *work* (parallel: read, generator, write), and tells the caller's
- * thread through a queue, where *progress* runs.  read and write run under
- * one mutex, so callbacks never overlap.  Cancel and errors only raise a
- * flag; workers look at it between tiles and before each write, so nothing
- * is written once a cancel was seen.
+ * Threading: all threads form one team that works on one tile at a time
+ * (generator.c cuts each operation into bands of rows, and the upsampling
+ * part into blocks, between them), so the tile's buffers exist once and a
+ * tile can use the whole memory budget: bigger tiles, less halo work.
+ * Member 0 takes the next tile index (*allocate*), reads it, and after
+ * the team's *work* writes it and tells the caller's thread through a
+ * queue, where *progress* runs (as in libvips' iofuncs/threadpool.c).
+ * read and write run under one mutex, so callbacks never overlap.  Cancel
+ * and errors only raise a flag; member 0 looks at it between tiles and
+ * before each write, so nothing is written once a cancel was seen.
  *
  * Layouts other than RGB are handled per tile by pixels.c, from the same
  * tile + halo read: colour through the generator, alpha through bicubic.
@@ -82,18 +85,26 @@ typedef struct {
     gint stop;                   /* atomic: error or cancel seen */
     gint cancelled;              /* atomic */
     GAsyncQueue *done;           /* worker → caller messages */
+
+    int members;                 /* threads in the team */
+    size_t hr_floats;            /* the second phase's block budget (generator.h) */
+    struct Team *team;           /* the tile's buffers; member 0's fields below */
+    int current;                 /* the tile the team works on; −1: stop */
 } Job;
 
 enum { MSG_TILE_DONE = 1, MSG_WORKER_EXIT = 2 };
 
-/* Per-thread buffers, sized once for the largest tile. */
-typedef struct {
+/* The team's buffers, sized once for the largest tile. */
+typedef struct Team {
     SrganGeneratorScratch *scratch;
     float *src;      /* (tile+2·halo)² × channels: what the reader fills */
     float *rgb;      /* (tile+2·halo)² × 3: generator input (unless the layout is RGB) */
     float *out_rgb;  /* (tile·s)² × 3: generator output */
     float *out;      /* (tile·s)² × channels: the writer's rectangle (unless RGB) */
-} Worker;
+    /* The current tile, set by member 0 before the team meets. */
+    int tx, ty, tw, th;          /* the tile, source pixels */
+    int ex, ey, ew, eh;          /* with its halo, clipped */
+} Team;
 
 static void record_error(Job *job, GError *error)
 {
@@ -122,25 +133,31 @@ static void ext_size(const Job *job, int *max_h, int *max_w)
     *max_h = MIN(MIN(job->tile_h, job->rh) + 2 * job->halo, job->height);
 }
 
-static size_t worker_bytes(const SrganModel *model, SrganPixels pixels,
-                           int tile, int ext_h, int ext_w)
+/* Bytes of the team's buffers for tiles of `tile` (the crop) whose extent
+ * is at most ext_h × ext_w. */
+static size_t team_bytes(const SrganModel *model, SrganPixels pixels, int members,
+                         size_t hr_floats, int tile, int ext_h, int ext_w)
 {
     const int s = model->scale, ch = srgan_pixels_channels(pixels);
     const size_t ext = (size_t)ext_h * ext_w, out = (size_t)tile * s * tile * s;
-    return srgan_generator_scratch_bytes(model, ext_h, ext_w)
+    return srgan_generator_scratch_bytes(model, ext_h, ext_w, members, hr_floats)
          + sizeof(float) * (ext * (ch + 3) + out * (3 + ch));
 }
 
-static void worker_free(Worker *w)
+static void team_free(Team *t)
 {
-    srgan_generator_scratch_free(w->scratch);
-    g_free(w->src);
-    g_free(w->rgb);
-    g_free(w->out_rgb);
-    g_free(w->out);
+    if (!t)
+        return;
+    srgan_generator_scratch_free(t->scratch);
+    g_free(t->src);
+    g_free(t->rgb);
+    g_free(t->out_rgb);
+    g_free(t->out);
+    g_free(t);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Team, team_free)
 
-static gboolean worker_init(Job *job, Worker *w, GError **error)
+static Team *team_new(Job *job, GError **error)
 {
     int max_h, max_w;
     ext_size(job, &max_h, &max_w);
@@ -148,22 +165,23 @@ static gboolean worker_init(Job *job, Worker *w, GError **error)
     const size_t ext = (size_t)max_h * max_w;
     const size_t out = (size_t)MIN(job->tile_h, job->rh) * s * MIN(job->tile_w, job->rw) * s;
 
-    memset(w, 0, sizeof *w);
-    w->scratch = srgan_generator_scratch_new(job->model, max_h, max_w, error);
-    if (!w->scratch)
-        return FALSE;
-    w->src = g_try_malloc(ext * job->channels * sizeof(float));
-    w->out_rgb = g_try_malloc(out * 3 * sizeof(float));
+    g_autoptr(Team) t = g_new0(Team, 1);
+    t->scratch = srgan_generator_scratch_new(job->model, max_h, max_w, job->members,
+                                             job->hr_floats, error);
+    if (!t->scratch)
+        return NULL;
+    t->src = g_try_malloc(ext * job->channels * sizeof(float));
+    t->out_rgb = g_try_malloc(out * 3 * sizeof(float));
     if (job->pixels != SRGAN_PIXELS_RGB) {
-        w->rgb = g_try_malloc(ext * 3 * sizeof(float));
-        w->out = g_try_malloc(out * job->channels * sizeof(float));
+        t->rgb = g_try_malloc(ext * 3 * sizeof(float));
+        t->out = g_try_malloc(out * job->channels * sizeof(float));
     }
-    if (!w->src || !w->out_rgb || (job->pixels != SRGAN_PIXELS_RGB && (!w->rgb || !w->out))) {
+    if (!t->src || !t->out_rgb || (job->pixels != SRGAN_PIXELS_RGB && (!t->rgb || !t->out))) {
         g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_NO_MEMORY,
                     "Out of memory allocating tile buffers for %d×%d tiles", max_w, max_h);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return g_steal_pointer(&t);
 }
 
 /* Allocate: the next tile index, or -1 when done or stopping. */
@@ -177,30 +195,32 @@ static int next_tile(Job *job)
     return index;
 }
 
-/* Work: read, generate and write tile `index`.  FALSE with error set on
- * failure; TRUE without writing when a stop was seen. */
-static gboolean run_tile(Job *job, Worker *w, int index, GError **error)
+/* Member 0, before the team's work: tile `index` and its halo into
+ * job->team, read and converted.  FALSE with error set on failure; TRUE
+ * with *go FALSE when a stop was seen. */
+static gboolean read_tile(Job *job, int index, gboolean *go, GError **error)
 {
-    const int s = job->model->scale, halo = job->halo;
-    /* The tile, in source coordinates. */
-    const int tx = job->rx + (index % job->tiles_x) * job->tile_w;
-    const int ty = job->ry + (index / job->tiles_x) * job->tile_h;
-    const int tw = MIN(job->tile_w, job->rx + job->rw - tx);
-    const int th = MIN(job->tile_h, job->ry + job->rh - ty);
-    /* The tile and its halo, clipped to the image. */
-    const int ex = MAX(0, tx - halo), ey = MAX(0, ty - halo);
-    const int ew = MIN(job->width, tx + tw + halo) - ex;
-    const int eh = MIN(job->height, ty + th + halo) - ey;
+    Team *t = job->team;
+    const int halo = job->halo;
+    /* The tile, in source coordinates, and with its halo, clipped to the image. */
+    t->tx = job->rx + (index % job->tiles_x) * job->tile_w;
+    t->ty = job->ry + (index / job->tiles_x) * job->tile_h;
+    t->tw = MIN(job->tile_w, job->rx + job->rw - t->tx);
+    t->th = MIN(job->tile_h, job->ry + job->rh - t->ty);
+    t->ex = MAX(0, t->tx - halo);
+    t->ey = MAX(0, t->ty - halo);
+    t->ew = MIN(job->width, t->tx + t->tw + halo) - t->ex;
+    t->eh = MIN(job->height, t->ty + t->th + halo) - t->ey;
     gboolean ok = TRUE;
 
     g_mutex_lock(&job->io_lock);
     if (!should_stop(job)) {
         GError *local = NULL;
-        ok = job->read(job->user_data, ex, ey, ew, eh, w->src, &local);
+        ok = job->read(job->user_data, t->ex, t->ey, t->ew, t->eh, t->src, &local);
         if (!ok && local == NULL)
             local = g_error_new(SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
                                 "The read callback failed for the %d×%d rectangle at (%d, %d)",
-                                ew, eh, ex, ey);
+                                t->ew, t->eh, t->ex, t->ey);
         if (!ok) {
             g_propagate_error(error, local);
             /* Raised before the lock is released, so that a thread waiting
@@ -211,33 +231,36 @@ static gboolean run_tile(Job *job, Worker *w, int index, GError **error)
         }
     }
     g_mutex_unlock(&job->io_lock);
-    if (!ok || should_stop(job))
-        return ok;
+    *go = ok && !should_stop(job);
+    if (*go && job->pixels != SRGAN_PIXELS_RGB)
+        srgan_pixels_to_rgb(job->pixels, t->src, (size_t)t->ew * t->eh, t->rgb);
+    return ok;
+}
 
-    const float *rgb = w->src;
+/* Member 0, after the team's work: the result into the caller's layout
+ * and to the writer.  FALSE with error set on failure. */
+static gboolean write_tile(Job *job, GError **error)
+{
+    Team *t = job->team;
+    const int s = job->model->scale;
+    const float *result = t->out_rgb;
     if (job->pixels != SRGAN_PIXELS_RGB) {
-        srgan_pixels_to_rgb(job->pixels, w->src, (size_t)ew * eh, w->rgb);
-        rgb = w->rgb;
-    }
-    srgan_generator_run(job->model, w->scratch, rgb, eh, ew, tx - ex, ty - ey, tw, th, w->out_rgb);
-
-    const float *result = w->out_rgb;
-    if (job->pixels != SRGAN_PIXELS_RGB) {
-        srgan_pixels_from_rgb(job->pixels, w->out_rgb, (size_t)tw * s * th * s, w->out);
+        srgan_pixels_from_rgb(job->pixels, t->out_rgb, (size_t)t->tw * s * t->th * s, t->out);
         if (srgan_pixels_has_alpha(job->pixels))
-            srgan_alpha_upscale(w->src, ex, ey, ew, eh, job->channels, s,
-                                tx * s, ty * s, tw * s, th * s, w->out, job->channels);
-        result = w->out;
+            srgan_alpha_upscale(t->src, t->ex, t->ey, t->ew, t->eh, job->channels, s,
+                                t->tx * s, t->ty * s, t->tw * s, t->th * s, t->out, job->channels);
+        result = t->out;
     }
 
+    gboolean ok = TRUE;
     g_mutex_lock(&job->io_lock);
     if (!should_stop(job)) {
         GError *local = NULL;
-        ok = job->write(job->user_data, tx * s, ty * s, tw * s, th * s, result, &local);
+        ok = job->write(job->user_data, t->tx * s, t->ty * s, t->tw * s, t->th * s, result, &local);
         if (!ok && local == NULL)
             local = g_error_new(SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
                                 "The write callback failed for the %d×%d rectangle at (%d, %d)",
-                                tw * s, th * s, tx * s, ty * s);
+                                t->tw * s, t->th * s, t->tx * s, t->ty * s);
         if (!ok) {
             g_propagate_error(error, local);
             /* Raised before the lock is released, so that a thread waiting
@@ -251,27 +274,38 @@ static gboolean run_tile(Job *job, Worker *w, int index, GError **error)
     return ok;
 }
 
-/* One worker thread: allocate / work until no tile is left or a stop. */
-static void worker_loop(gpointer data, gpointer user_data)
+/* One member of the team: tile after tile, until none is left or a stop.
+ * Member 0 allocates, reads and writes; all meet before and after the
+ * work, so every member sees the same tile. */
+static void member_loop(gpointer data, gpointer user_data)
 {
     Job *job = user_data;
-    Worker w;
-    GError *error = NULL;
-    (void)data;
-
-    if (worker_init(job, &w, &error)) {
-        for (int index; (index = next_tile(job)) >= 0; ) {
-            if (!run_tile(job, &w, index, &error)) {
+    Team *t = job->team;
+    const int m = GPOINTER_TO_INT(data) - 1;
+    for (;;) {
+        if (m == 0) {
+            GError *error = NULL;
+            gboolean go = FALSE;
+            const int index = next_tile(job);
+            if (index >= 0 && !read_tile(job, index, &go, &error))
                 record_error(job, error);
-                error = NULL;
-                break;
-            }
-            g_async_queue_push(job->done, GINT_TO_POINTER(MSG_TILE_DONE));
+            job->current = go ? index : -1;
         }
-    } else {
-        record_error(job, error);
+        if (!srgan_generator_sync(t->scratch) || job->current < 0)
+            break;
+        const float *rgb = job->pixels == SRGAN_PIXELS_RGB ? t->src : t->rgb;
+        if (!srgan_generator_run(job->model, t->scratch, m, rgb, t->eh, t->ew,
+                                 t->tx - t->ex, t->ty - t->ey, t->tw, t->th, t->out_rgb)
+            || !srgan_generator_sync(t->scratch))
+            break;
+        if (m == 0) {
+            GError *error = NULL;
+            if (!write_tile(job, &error))
+                record_error(job, error);
+            else
+                g_async_queue_push(job->done, GINT_TO_POINTER(MSG_TILE_DONE));
+        }
     }
-    worker_free(&w);
     g_async_queue_push(job->done, GINT_TO_POINTER(MSG_WORKER_EXIT));
 }
 
@@ -320,14 +354,15 @@ static gboolean check_arguments(SrganModel *model, int width, int height, SrganP
     return TRUE;
 }
 
-/* Bytes one thread's buffers take for tile × tile tiles. */
+/* Bytes the team's buffers take for tile × tile tiles. */
 static size_t tile_bytes(const Job *job, int tile)
 {
     Job probe = *job;
     probe.tile_w = probe.tile_h = tile;
     int max_h, max_w;
     ext_size(&probe, &max_h, &max_w);
-    return worker_bytes(job->model, job->pixels, MIN(tile, MAX(job->rw, job->rh)), max_h, max_w);
+    return team_bytes(job->model, job->pixels, job->members, job->hr_floats,
+                      MIN(tile, MAX(job->rw, job->rh)), max_h, max_w);
 }
 
 /* The largest tile (a multiple of 8 from 16, at most `cap`) whose buffers
@@ -368,24 +403,37 @@ static char *format_bytes(gsize bytes)
     return g_strjoinv(" ", parts);
 }
 
-/* A small region fits in fewer automatic tiles than there are threads,
- * and one tile runs on one thread.  Cutting it into one strip per thread
- * along its longer side costs some halo work at low resolution, but the
- * upsample stages (most of the work) barely grow, so it is still about
- * 1.7× faster on two threads for a 128² input. */
-static void split_for_threads(Job *job, int threads)
+static double work_ratio(const Job *job);
+
+/* The budget is shared between the tile (the first phase's buffers, whose
+ * halo each tile recomputes) and each thread's second-phase blocks (which
+ * recompute a halo of their own): try a few splits and keep the one with
+ * the least work.  Sets job->hr_floats; returns the tile (0: none fits). */
+static int best_tiling(Job *job, size_t budget)
 {
-    const int tiles_x = (job->rw + job->tile_w - 1) / job->tile_w;
-    const int tiles_y = (job->rh + job->tile_h - 1) / job->tile_h;
-    if (tiles_x * tiles_y >= threads)
-        return;
-    if (job->rw >= job->rh) {
-        const int per_row = (threads + tiles_y - 1) / tiles_y;
-        job->tile_w = MAX(16, (job->rw + per_row - 1) / per_row);
-    } else {
-        const int per_column = (threads + tiles_x - 1) / tiles_x;
-        job->tile_h = MAX(16, (job->rh + per_column - 1) / per_column);
+    static const size_t choices[] = { (size_t)1 << 20, (size_t)2 << 20, (size_t)3 << 20,
+                                      (size_t)4 << 20, (size_t)6 << 20, (size_t)8 << 20,
+                                      (size_t)12 << 20, (size_t)16 << 20, (size_t)24 << 20 };
+    int best_tile = 0;
+    size_t best_floats = SRGAN_HR_FLOATS_DEFAULT;
+    double best_work = 0.0;
+    for (guint i = 0; i < G_N_ELEMENTS(choices); i++) {
+        job->hr_floats = choices[i];
+        const int tile = largest_tile(job, budget, SRGAN_TILE_SIZE_MAX);
+        if (!tile)
+            continue;
+        job->tile_w = job->tile_h = tile;
+        job->tiles_x = (job->rw + tile - 1) / tile;
+        job->tiles_y = (job->rh + tile - 1) / tile;
+        const double work = work_ratio(job);
+        if (!best_tile || work < best_work - 1e-9) {
+            best_tile = tile;
+            best_floats = choices[i];
+            best_work = work;
+        }
     }
+    job->hr_floats = best_floats;
+    return best_tile;
 }
 
 /* Checks the arguments and fills in the job's region, halo, tile size
@@ -419,15 +467,20 @@ static gboolean plan_job(Job *job, SrganModel *model, int width, int height, Srg
     const int radius = srgan_generator_receptive_radius(model);
     job->halo = MIN(p->halo > 0 ? p->halo : srgan_model_get_halo(model), radius);
 
-    int threads = p->threads ? p->threads : (int)g_get_num_processors();
-    threads = CLAMP(threads, 1, SRGAN_THREADS_MAX);
+    const int threads = p->threads ? p->threads : (int)g_get_num_processors();
+    job->members = CLAMP(threads, 1, SRGAN_THREADS_MAX);
+    job->hr_floats = SRGAN_HR_FLOATS_DEFAULT;
     const gsize limit = p->memory_limit ? p->memory_limit : default_memory_limit();
     g_autofree char *limit_text = format_bytes(limit);
     if (p->tile_size) {
         job->tile_w = job->tile_h = p->tile_size;
-        const size_t per_thread = tile_bytes(job, p->tile_size);
-        if (per_thread > limit) {
-            g_autofree char *need = format_bytes(per_thread);
+        /* Fewer threads (each has buffers of its own) rather than more
+         * memory than allowed. */
+        while (job->members > 1 && tile_bytes(job, p->tile_size) > limit)
+            job->members--;
+        const size_t need_bytes = tile_bytes(job, p->tile_size);
+        if (need_bytes > limit) {
+            g_autofree char *need = format_bytes(need_bytes);
             const int fits = largest_tile(job, limit, p->tile_size);
             if (fits)
                 g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
@@ -441,14 +494,11 @@ static gboolean plan_job(Job *job, SrganModel *model, int width, int height, Srg
                             p->tile_size, need, limit_text, SRGAN_TILE_SIZE_MIN);
             return FALSE;
         }
-        /* Fewer threads rather than more memory than allowed. */
-        threads = (int)MIN((gsize)threads, MAX(limit / per_thread, 1));
     } else {
-        size_t budget = AUTO_TILE_BYTES_TOTAL / threads;
-        while (threads > 1 && tile_bytes(job, SRGAN_TILE_SIZE_MIN) > limit / threads)
-            threads--;
-        budget = MIN(budget, limit / threads);
-        const int tile = largest_tile(job, budget, SRGAN_TILE_SIZE_MAX);
+        const size_t budget = MIN(AUTO_TILE_BYTES_TOTAL, limit);
+        while (job->members > 1 && tile_bytes(job, SRGAN_TILE_SIZE_MIN) > budget)
+            job->members--;
+        const int tile = best_tiling(job, budget);
         if (!tile) {
             g_autofree char *need = format_bytes(tile_bytes(job, SRGAN_TILE_SIZE_MIN));
             g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
@@ -457,11 +507,10 @@ static gboolean plan_job(Job *job, SrganModel *model, int width, int height, Srg
             return FALSE;
         }
         job->tile_w = job->tile_h = tile;
-        split_for_threads(job, threads);
     }
     job->tiles_x = (job->rw + job->tile_w - 1) / job->tile_w;
     job->tiles_y = (job->rh + job->tile_h - 1) / job->tile_h;
-    *threads_out = MIN(threads, job->tiles_x * job->tiles_y);
+    *threads_out = job->members;
     return TRUE;
 }
 
@@ -483,7 +532,8 @@ static double work_ratio(const Job *job)
     }
     int max_h, max_w;
     ext_size(job, &max_h, &max_w);
-    const int step = srgan_generator_hr_block(job->model, max_h, max_w), hh = net->hr_halo;
+    const int step = srgan_generator_hr_block(job->model, max_h, max_w, job->hr_floats);
+    const int hh = net->hr_halo;
     double lr_area = 0.0, hr_area = 0.0;
     for (int ty = job->ry; ty < job->ry + job->rh; ty += job->tile_h)
         for (int tx = job->rx; tx < job->rx + job->rw; tx += job->tile_w) {
@@ -518,8 +568,7 @@ gboolean srgan_tiler_plan(SrganModel *model, int width, int height, SrganPixels 
     *plan = (SrganTilePlan){
         .tile_w = job.tile_w, .tile_h = job.tile_h, .halo = job.halo, .threads = threads,
         .tiles_x = job.tiles_x, .tiles_y = job.tiles_y,
-        .bytes_per_thread = worker_bytes(model, pixels, MIN(MAX(job.tile_w, job.tile_h),
-                                                            MAX(job.rw, job.rh)), max_h, max_w),
+        .bytes = tile_bytes(&job, MAX(job.tile_w, job.tile_h)),
         .work_ratio = work_ratio(&job),
     };
     return TRUE;
@@ -567,24 +616,32 @@ gboolean srgan_upscale(SrganModel *model, int width, int height,
             job.rw, job.rh, width, height, job.tile_w, job.tile_h, job.halo,
             job.tiles_x, job.tiles_y, threads);
 
+    /* Everything is allocated here, before any callback runs. */
+    g_autoptr(Team) team = team_new(&job, error);
+    if (!team)
+        return FALSE;
+    job.team = team;
     g_mutex_init(&job.io_lock);
     g_mutex_init(&job.state_lock);
     job.done = g_async_queue_new();
 
     GError *pool_error = NULL;
-    GThreadPool *pool = g_thread_pool_new(worker_loop, &job, threads, TRUE, &pool_error);
+    GThreadPool *pool = g_thread_pool_new(member_loop, &job, job.members, TRUE, &pool_error);
     int running = 0;
     if (pool) {
-        for (int i = 0; i < threads; i++)
+        for (int i = 0; i < job.members; i++)
             if (g_thread_pool_push(pool, GINT_TO_POINTER(i + 1), &pool_error))
                 running++;
             else
                 break;
     }
-    if (pool_error)
+    if (pool_error) {
         record_error(&job, pool_error);
+        /* An incomplete team would wait for its missing members forever. */
+        srgan_generator_abort(team->scratch);
+    }
 
-    /* Progress, on this thread, until every worker has left. */
+    /* Progress, on this thread, until every member has left. */
     int finished = 0;
     while (running > 0) {
         const int msg = GPOINTER_TO_INT(g_async_queue_pop(job.done));

@@ -11,7 +11,7 @@ typedef struct {
     int halo;
     int threads;
     int tiles_x, tiles_y;
-    size_t bytes_per_thread;    /* one worker's buffers */
+    size_t bytes;               /* the team's buffers (all threads) */
     double work_ratio;          /* multiply-adds tiled / untiled (≥ 1) */
 } SrganTilePlan;
 

@@ -1,5 +1,5 @@
 /* tile-plan.c — the automatic tiling for a model and image size: tile
- * side, halo, threads, buffers per thread, and the work it costs against
+ * side, halo, threads, buffers, and the work it costs against
  * an untiled run (counted from the operation list and the halo, not
  * timed).  docs/speed.md's tile table comes from this.
  *
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
             srgan_model_get_family(model), srgan_model_get_receptive_radius(model),
             halo ? halo : srgan_model_get_halo(model), threads);
     g_print("%6s %9s %5s %7s %8s %12s %10s\n", "size", "tile", "halo", "threads", "tiles",
-            "MB/thread", "work");
+            "MB", "work");
     for (int i = 0; sizes[i]; i++) {
         const int side = atoi(sizes[i]);
         SrganParams p = srgan_params_default();
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         g_autofree char *tiles = g_strdup_printf("%dx%d", plan.tiles_x, plan.tiles_y);
         g_autofree char *shape = g_strdup_printf("%dx%d", plan.tile_w, plan.tile_h);
         g_print("%6d %9s %5d %7d %8s %12.1f %9.3fx\n", side, shape, plan.halo, plan.threads,
-                tiles, plan.bytes_per_thread / 1048576.0, plan.work_ratio);
+                tiles, plan.bytes / 1048576.0, plan.work_ratio);
     }
     return 0;
 }

@@ -88,7 +88,7 @@ static void test_fixture(gconstpointer data)
     /* Tiles of 16 and 17 do not divide the sides; 0 = automatic = one tile. */
     const int tiles[] = { 16, 17, 0 };
     for (guint t = 0; t < G_N_ELEMENTS(tiles); t++)
-        for (int threads = 1; threads <= 2; threads++) {
+        for (int threads = 1; threads <= 3; threads++) {   /* 3: an odd team */
             SrganParams params = srgan_params_default();
             params.tile_size = tiles[t];
             params.threads = threads;

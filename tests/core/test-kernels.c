@@ -228,6 +228,20 @@ static void check_conv_layout(int k, int cin, int cout, int h, int w, guint32 se
                 compare(got, want, n * cout, what);
                 check_untouched(wide_out, wide_out_before, n, out_stride, out_off,
                                 out_off + cout, what);
+
+                /* In bands of rows (as a team of threads computes it):
+                 * three calls, band edges not on the Winograd tile grid,
+                 * give the same result and write nothing else. */
+                memcpy(wide_out, wide_out_before, sizeof(float) * n * out_stride);
+                const int cuts[] = { 0, MIN(h, h / 3 + 1), MIN(h, 2 * h / 3 + 2), h };
+                for (int band = 0; band < 3; band++)
+                    srgan_conv_forward_rows(&conv, wide_in, h, w, wide_out + out_off, &ep, ws,
+                                            cuts[band], cuts[band + 1]);
+                unpack(wide_out + out_off, out_stride, n, cout, got);
+                g_autofree char *what_rows = g_strconcat(what, ", in row bands", NULL);
+                compare(got, want, n * cout, what_rows);
+                check_untouched(wide_out, wide_out_before, n, out_stride, out_off,
+                                out_off + cout, what_rows);
                 g_assert_cmpmem(wide_in, sizeof(float) * n * in_stride,
                                 wide_in_copy, sizeof(float) * n * in_stride);
 

@@ -78,7 +78,7 @@ static SrganModel *wide_rrdbnet(void)
     return model;
 }
 
-/* Its buffers per thread are those of the shipped x4plus (when the file
+/* Its buffers are those of the shipped x4plus (when the file
  * is there): what makes it a stand-in for the biggest model.  x4plus stays
  * loaded in *x4plus_out, so the peak RSS includes its weights as a real
  * run's would. */
@@ -100,9 +100,9 @@ static gboolean same_scratch_as_x4plus(SrganModel *model, int side, SrganModel *
     SrganTilePlan a, b;
     g_assert_true(srgan_tiler_plan(model, side, side, SRGAN_PIXELS_RGB, &params, &a, NULL));
     g_assert_true(srgan_tiler_plan(x4plus, side, side, SRGAN_PIXELS_RGB, &params, &b, NULL));
-    printf("buffers per thread: %.1f MB (x4plus: %.1f MB), tile %d (x4plus: %d)\n",
-           a.bytes_per_thread / 1048576.0, b.bytes_per_thread / 1048576.0, a.tile_w, b.tile_w);
-    return a.bytes_per_thread == b.bytes_per_thread && a.tile_w == b.tile_w;
+    printf("buffers: %.1f MB (x4plus: %.1f MB), tile %d (x4plus: %d)\n",
+           a.bytes / 1048576.0, b.bytes / 1048576.0, a.tile_w, b.tile_w);
+    return a.bytes == b.bytes && a.tile_w == b.tile_w;
 }
 
 static int run(SrganModel *model, int side);
