@@ -33,14 +33,16 @@ as_root() {
 # a later `meson test` or `meson compile` by that user.  That is the user
 # who typed the command, also under `sudo tests/setup-debian.sh`.
 owner_uid=$(stat -c %u .)
-owner=$(stat -c %U:%G .)
+owner=$(stat -c %u:%g .)
 as_user() {
     if [ "$(id -u)" -ne 0 ] || [ "$owner_uid" -eq 0 ]; then
         "$@"
     else
         # Root in a user's checkout (sudo tests/setup-debian.sh): act as them.
-        home=$(getent passwd "$owner_uid" | cut -d: -f6)
-        setpriv --reuid="$owner_uid" --regid="$(stat -c %g .)" --init-groups \
+        home=$(getent passwd "$owner_uid" | cut -d: -f6 || true)
+        groups=--init-groups
+        [ -n "$home" ] || groups=--clear-groups   # a uid without a passwd entry
+        setpriv --reuid="$owner_uid" --regid="$(stat -c %g .)" "$groups" \
             env HOME="${home:-$PWD}" "$@"
     fi
 }
