@@ -95,5 +95,16 @@
                  (equal? (srgan-size (srgan-layer image)) '(23 17)))
     (gimp-image-delete image))
 
+  ; A file that is not a model: the error names it; the image is unchanged.
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (srgan-check-refused "not a model"
+                         (lambda () (plug-in-srgan RUN-NONINTERACTIVE image
+                                                   (srgan-layer image)
+                                                   (string-append fixtures "/grey8.png") 0 0))
+                         "grey8.png")
+    (srgan-check "not a model: image unchanged"
+                 (equal? (srgan-size (srgan-layer image)) '(23 17)))
+    (gimp-image-delete image))
+
   (gimp-message "SRGAN-TEST END"))
 

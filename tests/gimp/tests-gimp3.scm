@@ -106,7 +106,10 @@
     (srgan-check "indexed unchanged" (= (car (gimp-image-get-width image)) 23))
     (gimp-image-delete image))
 
-  ; A missing model file is an error; the image is unchanged.
+  ; A missing model file: GIMP 3 itself refuses the call (a file argument
+  ; that must exist), naming the argument, before the plug-in runs; the
+  ; image is unchanged.  (Checking only that the call failed let this pass
+  ; for the plug-in's own error, which it never reached.)
   (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
     (srgan-check-refused "missing model"
                          (lambda () (plug-in-srgan #:run-mode RUN-NONINTERACTIVE
@@ -114,8 +117,23 @@
                                                    #:drawables (vector (srgan-layer image))
                                                    #:model "file"
                                                    #:model-file "/nonexistent/model.safetensors"))
-                         "/nonexistent/model.safetensors")
+                         "model-file")
     (srgan-check "missing model: image unchanged"
+                 (equal? (srgan-size (srgan-layer image)) '(23 17)))
+    (gimp-image-delete image))
+
+  ; A file that is not a model reaches the plug-in, whose error names it;
+  ; the image is unchanged.
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png")))
+         (not-a-model (string-append fixtures "/grey8.png")))
+    (srgan-check-refused "not a model"
+                         (lambda () (plug-in-srgan #:run-mode RUN-NONINTERACTIVE
+                                                   #:image image
+                                                   #:drawables (vector (srgan-layer image))
+                                                   #:model "file"
+                                                   #:model-file not-a-model))
+                         "grey8.png")
+    (srgan-check "not a model: image unchanged"
                  (equal? (srgan-size (srgan-layer image)) '(23 17)))
     (gimp-image-delete image))
 
