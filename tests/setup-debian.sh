@@ -17,7 +17,7 @@ as_root apt-get update
 apt_install meson ninja-build gcc dpkg-dev pkg-config libglib2.0-dev libopenblas-dev \
     "$magick_dev" imagemagick "$gimp_dev" gimp libgdk-pixbuf-2.0-dev gettext
 
-echo "== building in build/ as $owner"
+echo "== building in build/ as the checkout's owner ($(stat -c %U .), uid:gid $owner)"
 if [ -f build/build.ninja ]; then
     as_user meson setup --reconfigure build
 else
