@@ -13,7 +13,8 @@
 # Checks: fixtures (RGB, RGBA, grey, grey+alpha, 8 and 16 bit) upscaled by
 # plug-in-srgan non-interactively and exported equal the core's output within
 # 1/255; composition (canvas and another layer scaled 4x, offsets kept);
-# indexed images and a missing model are refused with the image unchanged;
+# indexed images, a missing model and a file that is not one are refused
+# with a message naming the cause and the image unchanged;
 # undo of the plug-in's step restores the original (GIMP 3 only, where the
 # PDB can undo); the menu label is translated under LANGUAGE=de.
 # Exit 77 when that GIMP is not installed.

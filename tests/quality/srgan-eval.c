@@ -14,6 +14,10 @@
  *   srgan-eval --model weights/srgan-x4.safetensors tests/data/photos
  *   srgan-eval --sides out/ --summary x4.ini ../shared/data/benchmark/set5
  *   srgan-eval --check tests/quality/photos-x4.ini tests/data/photos
+ *
+ * Exit status: 0 done (and, with --check, no regression); 1 an input,
+ * the model or the check failed; 2 a bad command line.  Every error is one
+ * line on standard error, "srgan-eval: <what is wrong>".
  */
 #include "image8.h"
 #include "metrics.h"

@@ -8,7 +8,11 @@
  * to within 0.01 dB: 28.42–28.44 dB.
  *
  * Usage: test-matlab-reference [SHARED_DIR]   (default $SRGAN_SHARED)
- * Exit 77 (skip) only when the shared folder itself is absent. */
+ * Exit 77 (reported as not run, with the reason) only when the Set5 folders
+ * are absent, as in a user's clone without ../shared; tests/run-all.sh then
+ * requires the test where the shared data must be present (SRGAN_REQUIRE_ALL,
+ * CI).  Checking the folders themselves, not just SHARED_DIR: the Debian 13
+ * root has an empty mount point where ../shared goes. */
 #include "image8.h"
 #include "metrics.h"
 
@@ -21,12 +25,17 @@ enum { SCALE = 4 };
 int main(int argc, char **argv)
 {
     const char *shared = argc > 1 ? argv[1] : g_getenv("SRGAN_SHARED");
-    if (!shared || !g_file_test(shared, G_FILE_TEST_IS_DIR)) {
-        g_print("SKIP: shared data folder %s is absent\n", shared ? shared : "(unset)");
+    if (!shared || !*shared) {
+        g_print("SKIP: no shared data folder given (SRGAN_SHARED)\n");
         return 77;
     }
     g_autofree char *hr_dir = g_build_filename(shared, "data", "benchmark", "set5", NULL);
     g_autofree char *lr_dir = g_build_filename(shared, "data", "benchmark", "set5-lr-x4-matlab", NULL);
+    for (const char *const *dir = (const char *const[]){ hr_dir, lr_dir, NULL }; *dir; dir++)
+        if (!g_file_test(*dir, G_FILE_TEST_IS_DIR)) {
+            g_print("SKIP: %s is absent (the shared data beside the clone)\n", *dir);
+            return 77;
+        }
 
     gint64 samples = 0, within_one = 0;
     double psnr_sum = 0.0, psnr_matlab_lr_sum = 0.0;

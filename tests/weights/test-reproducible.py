@@ -23,7 +23,8 @@ def main():
         return 77
     source_dir = os.path.join(shared, "weights", "leftthomas-srgan")
     if not os.path.isfile(os.path.join(source_dir, "netG_epoch_4_100.pth")):
-        print("SKIP: no source checkpoints in %s" % source_dir)
+        print("SKIP: no source checkpoints in %s (the shared data beside the clone)"
+              % source_dir)
         return 77
 
     with tempfile.TemporaryDirectory() as out:
