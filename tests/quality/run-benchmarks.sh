@@ -68,7 +68,7 @@ if [ "$mode" = real ]; then
         done
         convert "$f" -background white -gravity NorthWest -splice 0x16 \
             -font DejaVu-Sans -pointsize 11 -fill black "$@" \
-            -define png:compression-level=9 "$out/labelled/$(basename "$f")"
+            -alpha off -define png:compression-level=9 "PNG24:$out/labelled/$(basename "$f")"
     done
     echo "labelled pictures in $out/labelled" >&2
     exit 0
