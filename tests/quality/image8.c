@@ -112,6 +112,63 @@ Image8 *image8_load(const char *path, GError **error)
     return out;
 }
 
+Image8 *image8_jpeg_roundtrip(const Image8 *image, int quality, GError **error)
+{
+    ensure_magick();
+    ExceptionInfo *exception = AcquireExceptionInfo();
+    ImageInfo *info = AcquireImageInfo();
+    Image *img = ConstituteImage((size_t)image->width, (size_t)image->height,
+                                 "RGB", CharPixel, image->rgb, exception);
+    Image *decoded = NULL;
+    void *blob = NULL;
+    size_t length = 0;
+    Image8 *out = NULL;
+
+    if (!img) {
+        set_magick_error(error, exception, "cannot build image for", "JPEG round trip");
+        goto out;
+    }
+    img->depth = 8;
+    img->quality = (size_t)quality;
+    info->quality = (size_t)quality;
+    g_strlcpy(info->magick, "JPEG", sizeof info->magick);
+    g_strlcpy(img->magick, "JPEG", sizeof img->magick);
+    g_strlcpy(info->filename, "JPEG:roundtrip.jpg", sizeof info->filename);
+    g_strlcpy(img->filename, "JPEG:roundtrip.jpg", sizeof img->filename);
+    blob = ImageToBlob(info, img, &length, exception);
+    if (!blob || length == 0) {
+        set_magick_error(error, exception, "cannot encode", "JPEG round trip");
+        goto out;
+    }
+    g_strlcpy(info->magick, "JPEG", sizeof info->magick);
+    g_strlcpy(info->filename, "JPEG:roundtrip.jpg", sizeof info->filename);
+    decoded = BlobToImage(info, blob, length, exception);
+    if (!decoded || exception->severity >= ErrorException) {
+        set_magick_error(error, exception, "cannot decode", "JPEG round trip");
+        goto out;
+    }
+    if ((int)decoded->columns != image->width || (int)decoded->rows != image->height ||
+        !(out = image8_new(image->width, image->height))) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "JPEG round trip: bad size");
+        goto out;
+    }
+    if (!ExportImagePixels(decoded, 0, 0, decoded->columns, decoded->rows, "RGB", CharPixel,
+                           out->rgb, exception)) {
+        set_magick_error(error, exception, "cannot export pixels of", "JPEG round trip");
+        g_clear_pointer(&out, image8_free);
+    }
+out:
+    if (blob)
+        RelinquishMagickMemory(blob);
+    if (decoded)
+        DestroyImageList(decoded);
+    if (img)
+        DestroyImage(img);
+    DestroyImageInfo(info);
+    DestroyExceptionInfo(exception);
+    return out;
+}
+
 gboolean image8_save_png(const Image8 *image, const char *path, GError **error)
 {
     ensure_magick();

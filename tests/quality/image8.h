@@ -35,6 +35,12 @@ Image8 *image8_resize_bicubic(const Image8 *image, double scale);
  * replicated, alpha dropped).  NULL with `error` set on failure. */
 Image8 *image8_load(const char *path, GError **error);
 
+/* The image after a round trip through a JPEG file of the given quality
+ * (1–100), encoded and decoded in memory by MagickCore with ImageMagick's
+ * defaults, as `convert in.png -quality Q out.jpg` would (4:2:0 chroma
+ * below quality 90).  NULL with `error` set on failure. */
+Image8 *image8_jpeg_roundtrip(const Image8 *image, int quality, GError **error);
+
 /* Writes a PNG.  The file appears whole or not at all: it is written to a
  * temporary name beside `path` and renamed. */
 gboolean image8_save_png(const Image8 *image, const char *path, GError **error);

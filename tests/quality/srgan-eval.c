@@ -11,9 +11,21 @@
  * or compare the means with a summary written earlier (the regression
  * test on the committed photos does that).
  *
+ * --model may be given several times (models of the same scale, e.g. the
+ * three 4x families): every model upscales the same LR image, the table
+ * gets one PSNR/SSIM pair per model and the side-by-side crops one panel
+ * per model (bicubic | model 1 | model 2 | … | original).
+ *
+ * --degrade-jpeg=Q adds a "real photo" degradation after step 2: the LR
+ * image goes through a JPEG file of quality Q (in memory, MagickCore)
+ * before bicubic and the models upscale it.
+ *
  *   srgan-eval --model weights/srgan-x4.safetensors tests/data/photos
  *   srgan-eval --sides out/ --summary x4.ini ../shared/data/benchmark/set5
  *   srgan-eval --check tests/quality/photos-x4.ini tests/data/photos
+ *   srgan-eval --degrade-jpeg 60 --model weights/srgan-x4.safetensors \
+ *       --model weights/realesrgan-x4plus.safetensors \
+ *       --model weights/realesr-general-x4v3.safetensors --sides out/ photo.png
  *
  * Exit status: 0 done (and, with --check, no regression); 1 an input,
  * the model or the check failed; 2 a bad command line.  Every error is one
@@ -30,9 +42,10 @@
 #include <string.h>
 
 #define SUMMARY_GROUP "srgan-eval"
+#define MAX_MODELS 8
 
 typedef struct {
-    char *model_path;
+    char **model_paths;  /* NULL: the default model */
     char *sides_dir;
     char *summary_path;
     char *check_path;
@@ -42,14 +55,24 @@ typedef struct {
     int threads;
     int tile_size;
     int bicubic_scale;   /* --bicubic-only: no model, this scale */
+    int degrade_jpeg;    /* 0: none; else the JPEG quality applied to the LR image */
     gboolean bicubic_only;
     char **inputs;
 } Options;
 
 typedef struct {
     double bicubic_psnr, bicubic_ssim;
-    double srgan_psnr, srgan_ssim;
+    double psnr[MAX_MODELS], ssim[MAX_MODELS];   /* per model, in --model order */
 } Scores;
+
+/* The models under test, in --model order. */
+typedef struct {
+    int count;
+    SrganModel *model[MAX_MODELS];
+    char *name[MAX_MODELS];       /* file name without .safetensors */
+    char *file[MAX_MODELS];       /* file name */
+    double seconds[MAX_MODELS];   /* time spent upscaling, all images */
+} Models;
 
 /* ---- libsrgan callbacks: 8-bit LR in, 8-bit SR out ----------------------- */
 
@@ -163,16 +186,24 @@ static Image8 *side_by_side(const Image8 *const *panels, int count, int zoom, in
 }
 
 static gboolean write_sides(const Options *opt, const char *name, int scale, const Image8 *bicubic,
-                            const Image8 *srgan, const Image8 *hr, GError **error)
+                            Image8 *const *sr, int models, const Image8 *hr, GError **error)
 {
     int size = MIN(opt->crop_size, MIN(hr->width, hr->height));
     int x, y;
     pick_detail_window(hr, size, &x, &y);
-    g_autoptr(Image8) a = image8_crop(bicubic, x, y, size, size);
-    g_autoptr(Image8) b = image8_crop(srgan, x, y, size, size);
-    g_autoptr(Image8) c = image8_crop(hr, x, y, size, size);
-    const Image8 *panels[] = { a, b, c };
-    g_autoptr(Image8) out = side_by_side(panels, 3, opt->zoom, 4);
+    Image8 *crops[MAX_MODELS + 2] = { NULL };
+    int count = 0;
+    crops[count++] = image8_crop(bicubic, x, y, size, size);
+    for (int m = 0; m < models; m++)
+        crops[count++] = image8_crop(sr[m], x, y, size, size);
+    crops[count++] = image8_crop(hr, x, y, size, size);
+    gboolean cropped = TRUE;
+    for (int p = 0; p < count; p++)
+        cropped = cropped && crops[p];
+    g_autoptr(Image8) out = cropped ? side_by_side((const Image8 *const *)crops, count, opt->zoom, 4)
+                                    : NULL;
+    for (int p = 0; p < count; p++)
+        image8_free(crops[p]);
     if (!out) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no memory for side-by-side crop");
         return FALSE;
@@ -181,11 +212,14 @@ static gboolean write_sides(const Options *opt, const char *name, int scale, con
     char *dot = strrchr(stem, '.');
     if (dot)
         *dot = '\0';
-    g_autofree char *base = g_strdup_printf("%s-x%d.png", stem, scale);
+    g_autofree char *base = opt->degrade_jpeg
+        ? g_strdup_printf("%s-x%d-jpeg%d.png", stem, scale, opt->degrade_jpeg)
+        : g_strdup_printf("%s-x%d.png", stem, scale);
     g_autofree char *path = g_build_filename(opt->sides_dir, base, NULL);
     if (!image8_save_png(out, path, error))
         return FALSE;
-    g_print("  wrote %s (crop %dx%d at %d,%d)\n", path, size, size, x, y);
+    g_print("  wrote %s (crop %dx%d at %d,%d; %d panels of %d px, 4 px apart)\n", path, size,
+            size, x, y, count, size * opt->zoom);
     return TRUE;
 }
 
@@ -240,20 +274,27 @@ static GPtrArray *list_inputs(char **inputs, GError **error)
     return g_steal_pointer(&files);
 }
 
-/* One Markdown table row; the srgan columns are dashes without a model. */
-static void print_row(const char *name, const char *size, const Scores *s)
+/* One Markdown table row; the srgan columns are dashes without a model.
+ * With one model: its PSNR, SSIM and gain; with several: PSNR and SSIM
+ * of each. */
+static void print_row(const char *name, const char *size, const Scores *s, int models)
 {
     g_print("| %-32s | %-9s | %7.2f | %.4f |", name, size, s->bicubic_psnr, s->bicubic_ssim);
-    if (isnan(s->srgan_psnr))
+    if (models == 0)
         g_print(" %7s | %6s | %6s |\n", "-", "-", "-");
-    else
-        g_print(" %7.2f | %.4f | %+6.2f |\n", s->srgan_psnr, s->srgan_ssim,
-                s->srgan_psnr - s->bicubic_psnr);
+    else if (models == 1)
+        g_print(" %7.2f | %.4f | %+6.2f |\n", s->psnr[0], s->ssim[0],
+                s->psnr[0] - s->bicubic_psnr);
+    else {
+        for (int m = 0; m < models; m++)
+            g_print(" %7.2f | %.4f |", s->psnr[m], s->ssim[m]);
+        g_print("\n");
+    }
 }
 
 /* ---- one image ---------------------------------------------------------------- */
 
-static gboolean evaluate_image(const char *path, SrganModel *model, int scale,
+static gboolean evaluate_image(const char *path, Models *models, int scale,
                                const Options *opt, Scores *scores, GError **error)
 {
     g_autoptr(Image8) full = image8_load(path, error);
@@ -272,37 +313,55 @@ static gboolean evaluate_image(const char *path, SrganModel *model, int scale,
     }
     g_autoptr(Image8) hr = image8_crop(full, 0, 0, width, height);
     g_autoptr(Image8) lr = image8_resize_bicubic(hr, 1.0 / scale);
-    g_autoptr(Image8) bicubic = image8_resize_bicubic(lr, scale);
+    if (lr && opt->degrade_jpeg) {
+        Image8 *jpeg = image8_jpeg_roundtrip(lr, opt->degrade_jpeg, error);
+        if (!jpeg) {
+            g_prefix_error(error, "%s: ", path);
+            return FALSE;
+        }
+        image8_free(lr);
+        lr = jpeg;
+    }
+    g_autoptr(Image8) bicubic = lr ? image8_resize_bicubic(lr, scale) : NULL;
     if (!hr || !lr || !bicubic) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: out of memory", path);
         return FALSE;
     }
     scores->bicubic_psnr = metrics_psnr_y(bicubic, hr, scale);
     scores->bicubic_ssim = metrics_ssim_y(bicubic, hr, scale);
-    scores->srgan_psnr = scores->srgan_ssim = NAN;
+    for (int m = 0; m < MAX_MODELS; m++)
+        scores->psnr[m] = scores->ssim[m] = NAN;
 
-    g_autoptr(Image8) sr = NULL;
-    if (model) {
-        sr = upscale_srgan(model, lr, opt, error);
-        if (!sr) {
-            g_prefix_error(error, "%s: ", path);
-            return FALSE;
+    Image8 *sr[MAX_MODELS] = { NULL };
+    gboolean ok = TRUE;
+    for (int m = 0; m < models->count && ok; m++) {
+        gint64 start = g_get_monotonic_time();
+        sr[m] = upscale_srgan(models->model[m], lr, opt, error);
+        models->seconds[m] += (g_get_monotonic_time() - start) / 1e6;
+        if (!sr[m]) {
+            g_prefix_error(error, "%s: %s: ", path, models->name[m]);
+            ok = FALSE;
+            break;
         }
-        scores->srgan_psnr = metrics_psnr_y(sr, hr, scale);
-        scores->srgan_ssim = metrics_ssim_y(sr, hr, scale);
+        scores->psnr[m] = metrics_psnr_y(sr[m], hr, scale);
+        scores->ssim[m] = metrics_ssim_y(sr[m], hr, scale);
     }
-    g_autofree char *name = g_path_get_basename(path);
-    g_autofree char *size = g_strdup_printf("%dx%d", hr->width, hr->height);
-    print_row(name, size, scores);
-    if (opt->sides_dir && sr)
-        return write_sides(opt, name, scale, bicubic, sr, hr, error);
-    return TRUE;
+    if (ok) {
+        g_autofree char *name = g_path_get_basename(path);
+        g_autofree char *size = g_strdup_printf("%dx%d", hr->width, hr->height);
+        print_row(name, size, scores, models->count);
+        if (opt->sides_dir && models->count > 0)
+            ok = write_sides(opt, name, scale, bicubic, sr, models->count, hr, error);
+    }
+    for (int m = 0; m < models->count; m++)
+        image8_free(sr[m]);
+    return ok;
 }
 
 /* ---- summary files -------------------------------------------------------------- */
 
-static gboolean write_summary(const char *path, const char *model_name, int scale,
-                              int images, const Scores *mean, GError **error)
+static gboolean write_summary(const char *path, const Models *models, int degrade_jpeg,
+                              int scale, int images, const Scores *mean, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -310,16 +369,29 @@ static gboolean write_summary(const char *path, const char *model_name, int scal
     g_key_file_set_string(kf, SUMMARY_GROUP, key, g_ascii_formatd(buf, sizeof buf, "%.4f", v))
     g_key_file_set_comment(kf, NULL, NULL,
                            " Written by srgan-eval --summary: mean luma PSNR (dB) and SSIM,\n"
-                           " border = scale, LR by MATLAB-style bicubic imresize.", NULL);
-    g_key_file_set_string(kf, SUMMARY_GROUP, "model", model_name);
+                           " border = scale, LR by MATLAB-style bicubic imresize.\n"
+                           " srgan-* are the first model's; [model NAME] groups hold each\n"
+                           " model's when several were measured.", NULL);
+    g_key_file_set_string(kf, SUMMARY_GROUP, "model", models->file[0]);
     g_key_file_set_integer(kf, SUMMARY_GROUP, "scale", scale);
     g_key_file_set_integer(kf, SUMMARY_GROUP, "images", images);
+    if (degrade_jpeg)
+        g_key_file_set_integer(kf, SUMMARY_GROUP, "degrade-jpeg", degrade_jpeg);
     SET_DOUBLE("bicubic-psnr", mean->bicubic_psnr);
     SET_DOUBLE("bicubic-ssim", mean->bicubic_ssim);
-    SET_DOUBLE("srgan-psnr", mean->srgan_psnr);
-    SET_DOUBLE("srgan-ssim", mean->srgan_ssim);
-    SET_DOUBLE("psnr-gain", mean->srgan_psnr - mean->bicubic_psnr);
+    SET_DOUBLE("srgan-psnr", mean->psnr[0]);
+    SET_DOUBLE("srgan-ssim", mean->ssim[0]);
+    SET_DOUBLE("psnr-gain", mean->psnr[0] - mean->bicubic_psnr);
 #undef SET_DOUBLE
+    for (int m = 0; models->count > 1 && m < models->count; m++) {
+        g_autofree char *group = g_strdup_printf("model %s", models->name[m]);
+#define SET_DOUBLE(key, v) \
+    g_key_file_set_string(kf, group, key, g_ascii_formatd(buf, sizeof buf, "%.4f", v))
+        SET_DOUBLE("psnr", mean->psnr[m]);
+        SET_DOUBLE("ssim", mean->ssim[m]);
+        SET_DOUBLE("psnr-gain", mean->psnr[m] - mean->bicubic_psnr);
+#undef SET_DOUBLE
+    }
     return g_key_file_save_to_file(kf, path, error);   /* atomic replace */
 }
 
@@ -358,7 +430,7 @@ static gboolean check_against(const char *path, double tolerance, int scale, int
         g_propagate_prefixed_error(error, e, "%s: ", path);
         return FALSE;
     }
-    double gain = mean->srgan_psnr - mean->bicubic_psnr;
+    double gain = mean->psnr[0] - mean->bicubic_psnr;
     g_print("published (%s): scale %d, %d images, bicubic %.4f dB, gain %+.4f dB\n",
             path, want_scale, want_images, want_bicubic, want_gain);
     g_print("measured: scale %d, %d images, bicubic %.4f dB, gain %+.4f dB "
@@ -385,27 +457,12 @@ static gboolean check_against(const char *path, double tolerance, int scale, int
     return TRUE;
 }
 
-/* ---- main ------------------------------------------------------------------------- */
+/* ---- a run ------------------------------------------------------------------------ */
 
-static gboolean run(Options *opt, GError **error)
+/* The table (and summary, check, pictures) for `models` (none with
+ * --bicubic-only) on the inputs. */
+static gboolean run_models(const Options *opt, Models *models, int scale, GError **error)
 {
-    g_autoptr(SrganModel) model = NULL;
-    int scale = opt->bicubic_scale;
-    g_autofree char *model_name = NULL;
-    if (!opt->bicubic_only) {
-        model = srgan_model_load(opt->model_path, error);
-        if (!model)
-            return FALSE;
-        scale = srgan_model_get_scale(model);
-        g_autofree char *path = opt->model_path ? g_strdup(opt->model_path)
-                                                : srgan_default_model_path();
-        model_name = g_path_get_basename(path);
-        g_print("model %s: %dx, %d blocks, %d channels\n", path, scale,
-                srgan_model_get_blocks(model), srgan_model_get_channels(model));
-    } else {
-        model_name = g_strdup("none (bicubic only)");
-    }
-
     g_autoptr(GPtrArray) files = list_inputs(opt->inputs, error);
     if (!files)
         return FALSE;
@@ -416,32 +473,53 @@ static gboolean run(Options *opt, GError **error)
         return FALSE;
     }
 
-    g_print("\nLuma PSNR (dB) / SSIM at %dx, border %d, LR = MATLAB bicubic imresize:\n\n",
-            scale, scale);
-    g_print("| %-32s | %-9s | %-7s | %-6s | %-7s | %-6s | %-6s |\n", "image", "size",
-            "bicubic", "SSIM", "srgan", "SSIM", "gain");
-    g_print("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------------", "-----------",
-            "--------:", "-------:", "--------:", "-------:", "-------:");
+    g_autofree char *jpeg_note = opt->degrade_jpeg
+        ? g_strdup_printf(", then JPEG quality %d", opt->degrade_jpeg) : g_strdup("");
+    g_print("\nLuma PSNR (dB) / SSIM at %dx, border %d, LR = MATLAB bicubic imresize%s:\n\n",
+            scale, scale, jpeg_note);
+    if (models->count <= 1) {
+        g_print("| %-32s | %-9s | %-7s | %-6s | %-7s | %-6s | %-6s |\n", "image", "size",
+                "bicubic", "SSIM", "srgan", "SSIM", "gain");
+        g_print("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------------", "-----------",
+                "--------:", "-------:", "--------:", "-------:", "-------:");
+    } else {
+        g_print("| %-32s | %-9s | %-7s | %-6s |", "image", "size", "bicubic", "SSIM");
+        for (int m = 0; m < models->count; m++)
+            g_print(" %s | SSIM |", models->name[m]);
+        g_print("\n|%s|%s|%s|%s|", "----------------------------------", "-----------",
+                "--------:", "-------:");
+        for (int m = 0; m < models->count; m++)
+            g_print("--------:|-------:|");
+        g_print("\n");
+    }
     Scores sum = { 0 };
     gint64 start = g_get_monotonic_time();
     for (guint i = 0; i < files->len; i++) {
         Scores s;
-        if (!evaluate_image(files->pdata[i], model, scale, opt, &s, error))
+        if (!evaluate_image(files->pdata[i], models, scale, opt, &s, error))
             return FALSE;
         sum.bicubic_psnr += s.bicubic_psnr;
         sum.bicubic_ssim += s.bicubic_ssim;
-        sum.srgan_psnr += s.srgan_psnr;
-        sum.srgan_ssim += s.srgan_ssim;
+        for (int m = 0; m < MAX_MODELS; m++) {
+            sum.psnr[m] += s.psnr[m];
+            sum.ssim[m] += s.ssim[m];
+        }
     }
     int n = (int)files->len;
-    Scores mean = { sum.bicubic_psnr / n, sum.bicubic_ssim / n, sum.srgan_psnr / n,
-                    sum.srgan_ssim / n };
+    Scores mean = { sum.bicubic_psnr / n, sum.bicubic_ssim / n, { 0 }, { 0 } };
+    for (int m = 0; m < MAX_MODELS; m++) {
+        mean.psnr[m] = sum.psnr[m] / n;
+        mean.ssim[m] = sum.ssim[m] / n;
+    }
     g_autofree char *label = g_strdup_printf("**mean of %d**", n);
-    print_row(label, "", &mean);
-    g_print("\n(%.1f s)\n", (g_get_monotonic_time() - start) / 1e6);
+    print_row(label, "", &mean, models->count);
+    g_print("\n(%.1f s", (g_get_monotonic_time() - start) / 1e6);
+    for (int m = 0; m < models->count; m++)
+        g_print("; %s upscaling %.1f s", models->name[m], models->seconds[m]);
+    g_print(")\n");
 
     if (opt->summary_path &&
-        !write_summary(opt->summary_path, model_name, scale, n, &mean, error))
+        !write_summary(opt->summary_path, models, opt->degrade_jpeg, scale, n, &mean, error))
         return FALSE;
     if (opt->check_path) {
         if (!check_against(opt->check_path, opt->tolerance, scale, n, &mean, error))
@@ -451,14 +529,75 @@ static gboolean run(Options *opt, GError **error)
     return TRUE;
 }
 
+static void models_clear(Models *models)
+{
+    for (int m = 0; m < models->count; m++) {
+        g_clear_pointer(&models->model[m], srgan_model_unref);
+        g_clear_pointer(&models->name[m], g_free);
+        g_clear_pointer(&models->file[m], g_free);
+    }
+    models->count = 0;
+}
+
+static gboolean load_models(const Options *opt, Models *models, int *scale, GError **error)
+{
+    int wanted = opt->model_paths ? (int)g_strv_length(opt->model_paths) : 1;
+    for (int m = 0; m < wanted; m++) {
+        const char *given = opt->model_paths ? opt->model_paths[m] : NULL;
+        SrganModel *model = srgan_model_load(given, error);
+        if (!model)
+            return FALSE;
+        models->model[models->count++] = model;
+        g_autofree char *path = given ? g_strdup(given) : srgan_default_model_path();
+        g_autofree char *base = g_path_get_basename(path);
+        models->file[m] = g_strdup(base);
+        if (g_str_has_suffix(base, ".safetensors"))
+            base[strlen(base) - strlen(".safetensors")] = '\0';
+        models->name[m] = g_steal_pointer(&base);
+        int s = srgan_model_get_scale(model);
+        g_print("model %s: %dx, %d blocks, %d channels\n", path, s,
+                srgan_model_get_blocks(model), srgan_model_get_channels(model));
+        if (m > 0 && s != *scale) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "%s is a %dx model, %s is %dx: the models compared must have one scale",
+                        models->name[m], s, models->name[0], *scale);
+            return FALSE;
+        }
+        *scale = s;
+    }
+    return TRUE;
+}
+
+static gboolean run(Options *opt, GError **error)
+{
+    Models models = { 0 };
+    int scale = opt->bicubic_scale;
+    gboolean ok = opt->bicubic_only || load_models(opt, &models, &scale, error);
+    if (ok) {
+        if (opt->bicubic_only)
+            models.file[0] = g_strdup("none (bicubic only)");
+        ok = run_models(opt, &models, scale, error);
+    }
+    if (opt->bicubic_only)
+        g_clear_pointer(&models.file[0], g_free);
+    models_clear(&models);
+    return ok;
+}
+
+/* ---- main ------------------------------------------------------------------------- */
+
 int main(int argc, char **argv)
 {
     Options opt = { .tolerance = 0.05, .crop_size = 160, .zoom = 1, .bicubic_scale = 4 };
     const GOptionEntry entries[] = {
-        { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model_path,
-          "Generator weights (default: $SRGAN_MODEL, else the installed 4x model)", "FILE" },
+        { "model", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt.model_paths,
+          "Generator weights, a file or an installed model's name (default: $SRGAN_MODEL, "
+          "else the installed 4x model); repeat to compare models of one scale", "FILE" },
+        { "degrade-jpeg", 0, 0, G_OPTION_ARG_INT, &opt.degrade_jpeg,
+          "\"Real photo\" degradation: pass the LR image through JPEG of quality Q "
+          "(1-100) before upscaling", "Q" },
         { "sides", 's', 0, G_OPTION_ARG_FILENAME, &opt.sides_dir,
-          "Write side-by-side crops (bicubic | srgan | original) into DIR", "DIR" },
+          "Write side-by-side crops (bicubic | each model | original) into DIR", "DIR" },
         { "crop-size", 0, 0, G_OPTION_ARG_INT, &opt.crop_size,
           "Side of the side-by-side crops in HR pixels (default 160)", "N" },
         { "zoom", 0, 0, G_OPTION_ARG_INT, &opt.zoom,
@@ -496,12 +635,19 @@ int main(int argc, char **argv)
         status = 2;
     } else if (opt.crop_size < 16 || opt.zoom < 1 || opt.zoom > 8 || opt.threads < 0 ||
                opt.tile_size < 0 || !(opt.tolerance >= 0) ||
-               opt.bicubic_scale < 2 || opt.bicubic_scale > 8) {
+               opt.bicubic_scale < 2 || opt.bicubic_scale > 8 || opt.degrade_jpeg < 0 ||
+               opt.degrade_jpeg > 100 ||
+               (opt.model_paths && g_strv_length(opt.model_paths) > MAX_MODELS)) {
         g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "option out of range (crop-size >= 16, zoom 1-8, threads >= 0, "
-                    "tile-size >= 0, tolerance >= 0, scale 2-8)");
+                    "tile-size >= 0, tolerance >= 0, scale 2-8, degrade-jpeg 1-100, "
+                    "at most %d models)", MAX_MODELS);
         status = 2;
-    } else if (opt.bicubic_only && (opt.check_path || opt.model_path || opt.sides_dir)) {
+    } else if (opt.check_path && opt.model_paths && g_strv_length(opt.model_paths) > 1) {
+        g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                    "--check measures one model: give --model once");
+        status = 2;
+    } else if (opt.bicubic_only && (opt.check_path || opt.model_paths || opt.sides_dir)) {
         g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                     "--bicubic-only measures no model: it cannot take --check, --model or --sides");
         status = 2;
@@ -510,7 +656,7 @@ int main(int argc, char **argv)
     }
     if (error)
         g_printerr("srgan-eval: %s\n", error->message);
-    g_free(opt.model_path);
+    g_strfreev(opt.model_paths);
     g_free(opt.sides_dir);
     g_free(opt.summary_path);
     g_free(opt.check_path);
