@@ -14,7 +14,7 @@
  * mostly halo.  This halo keeps tiled output within the error published in
  * docs/quality.md ("Tiles for deep nets"): at least 50 dB PSNR against the
  * whole-image result on the committed photos. */
-#define RRDBNET_DEFAULT_HALO 20
+#define RRDBNET_DEFAULT_HALO 32
 
 /* ---- Lifetime ----------------------------------------------------------- */
 
