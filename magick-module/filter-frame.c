@@ -193,6 +193,7 @@ Image *filter_upscale_frame(const Image *frame, SrganModel *model,
     SrganParams params = srgan_params_default();
     params.tile_size = options->tile_size;
     params.threads = options->threads;
+    params.halo = options->halo;
     params.progress = report_progress;
     params.progress_data = &job;
 
