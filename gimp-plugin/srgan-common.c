@@ -81,6 +81,7 @@ installed_models_text(void)
     g_auto(GStrv) names = srgan_model_list();
 
     if (names[0] == NULL)
+        /* TRANSLATORS: the list of installed models, when there is none. */
         return g_strdup(_("none"));
     return g_strjoinv(", ", names);
 }

@@ -112,7 +112,7 @@ srgan_create_procedure(GimpPlugIn *plug_in, const gchar *name)
     gimp_procedure_add_int_argument(procedure, "threads", _("T_hreads"),
         _("Worker threads; 0 = one per CPU core"),
         0, SRGAN_THREADS_MAX, 0, G_PARAM_READWRITE);
-    gimp_procedure_add_int_argument(procedure, "halo", _("_Halo"), srgan_plugin_halo_blurb(),
+    gimp_procedure_add_int_argument(procedure, "halo", _("Ha_lo"), srgan_plugin_halo_blurb(),
         0, SRGAN_PLUGIN_HALO_MAX, 0, G_PARAM_READWRITE);
     return procedure;
 }

@@ -336,7 +336,7 @@ srgan_options_ui_new(SrganPluginOptions *options, int image_width, int image_hei
     table_attach(ui->table, 4, _("T_hreads"), threads, GTK_WIDGET(ui->threads.spin));
     GtkWidget *halo = auto_spin_init(&ui->halo, ui, &options->halo, 1, SRGAN_PLUGIN_HALO_MAX,
                                      MANUAL_HALO, srgan_plugin_halo_blurb());
-    table_attach(ui->table, 5, _("_Halo"), halo, GTK_WIDGET(ui->halo.spin));
+    table_attach(ui->table, 5, _("Ha_lo"), halo, GTK_WIDGET(ui->halo.spin));
 
     srgan_options_ui_refresh(ui);
     g_signal_connect(combo, "changed", G_CALLBACK(on_model_changed), ui);
