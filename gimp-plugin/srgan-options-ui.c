@@ -13,7 +13,9 @@ enum { COLUMN_ID, COLUMN_LABEL, N_COLUMNS };
 #define MANUAL_HALO      32
 
 /* A count where 0 means automatic: a spin button for 1… and a check button
- * "Automatic" that disables it and stands for 0. */
+ * "Automatic" that disables it and stands for 0.  While it is automatic the
+ * spin button shows no number, since none is used (the library picks one
+ * for each image). */
 typedef struct {
     SrganOptionsUi *ui;
     int *target;
@@ -245,6 +247,14 @@ file_button_new(SrganOptionsUi *ui)
 
 /* ---- Automatic counts ---------------------------------------------------- */
 
+/* Redraws the spin button's text (set_value emits "output" even when the
+ * value stays the same). */
+static void
+auto_spin_redraw(AutoSpin *a)
+{
+    gtk_spin_button_set_value(a->spin, gtk_spin_button_get_value(a->spin));
+}
+
 static void
 auto_spin_show(AutoSpin *a, int manual)
 {
@@ -253,6 +263,26 @@ auto_spin_show(AutoSpin *a, int manual)
     gtk_toggle_button_set_active(a->automatic, value == 0);
     gtk_spin_button_set_value(a->spin, value != 0 ? CLAMP(value, a->min, a->max) : manual);
     gtk_widget_set_sensitive(GTK_WIDGET(a->spin), value != 0);
+    auto_spin_redraw(a);
+}
+
+static gboolean
+on_spin_output(GtkSpinButton *spin, AutoSpin *a)
+{
+    if (!gtk_toggle_button_get_active(a->automatic))
+        return FALSE;   /* GTK prints the number */
+    gtk_entry_set_text(GTK_ENTRY(spin), "");
+    return TRUE;
+}
+
+/* Keeps the hidden number when GTK reads the (empty) text back. */
+static gint
+on_spin_input(GtkSpinButton *spin, gdouble *new_value, AutoSpin *a)
+{
+    if (!gtk_toggle_button_get_active(a->automatic))
+        return FALSE;   /* GTK parses the text */
+    *new_value = gtk_spin_button_get_value(spin);
+    return TRUE;
 }
 
 static void
@@ -263,6 +293,7 @@ on_automatic_toggled(GtkToggleButton *button, AutoSpin *a)
     if (a->ui->refreshing)
         return;
     gtk_widget_set_sensitive(GTK_WIDGET(a->spin), !automatic);
+    auto_spin_redraw(a);
     *a->target = automatic ? 0 : gtk_spin_button_get_value_as_int(a->spin);
     notify_changed(a->ui);
 }
@@ -289,6 +320,8 @@ auto_spin_init(AutoSpin *a, SrganOptionsUi *ui, int *target, int min, int max,
     gtk_box_pack_start(GTK_BOX(a->box), GTK_WIDGET(a->spin), FALSE, FALSE, 0);
     gtk_box_pack_start(GTK_BOX(a->box), GTK_WIDGET(a->automatic), FALSE, FALSE, 0);
     gtk_widget_set_tooltip_text(a->box, tooltip);
+    g_signal_connect(a->spin, "output", G_CALLBACK(on_spin_output), a);
+    g_signal_connect(a->spin, "input", G_CALLBACK(on_spin_input), a);
     auto_spin_show(a, manual);
     g_signal_connect(a->automatic, "toggled", G_CALLBACK(on_automatic_toggled), a);
     g_signal_connect(a->spin, "value-changed", G_CALLBACK(on_spin_changed), a);
