@@ -332,6 +332,11 @@ srgan_preview_new(GimpPreview *source, GtkWidget *result,
 
     gtk_widget_set_size_request(result, SRGAN_PLUGIN_PREVIEW_SIDE,
                                 SRGAN_PLUGIN_PREVIEW_SIDE);
+    /* The frame is often wider than the square (its check button's label):
+     * draw the square centred instead of leaving the rest of a wider
+     * area undrawn (black in GIMP 3). */
+    gimp_preview_area_set_max_size(GIMP_PREVIEW_AREA(result), SRGAN_PLUGIN_PREVIEW_SIDE,
+                                   SRGAN_PLUGIN_PREVIEW_SIDE);
     g_signal_connect_swapped(source, "invalidated",
                              G_CALLBACK(srgan_preview_update), preview);
     g_signal_connect(show_original, "toggled", G_CALLBACK(on_toggled), preview);
