@@ -36,8 +36,8 @@ srgan_plugin_options_clear(SrganPluginOptions *options)
     g_clear_pointer(&options->model_file, g_free);
 }
 
-static gboolean
-is_file_choice(const SrganPluginOptions *options)
+gboolean
+srgan_plugin_options_use_file(const SrganPluginOptions *options)
 {
     return g_strcmp0(options->model, SRGAN_PLUGIN_MODEL_FILE) == 0;
 }
@@ -64,7 +64,7 @@ srgan_plugin_options_validate(const SrganPluginOptions *options, GError **error)
                     options->halo, SRGAN_PLUGIN_HALO_MAX);
         return FALSE;
     }
-    if (is_file_choice(options) &&
+    if (srgan_plugin_options_use_file(options) &&
         (options->model_file == NULL || options->model_file[0] == '\0')) {
         g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
                             _("No model file was chosen."));
@@ -98,7 +98,7 @@ looks_like_path(const char *model)
 char *
 srgan_plugin_model_path(const SrganPluginOptions *options, GError **error)
 {
-    if (is_file_choice(options)) {
+    if (srgan_plugin_options_use_file(options)) {
         if (options->model_file == NULL || options->model_file[0] == '\0') {
             g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
                                 _("No model file was chosen."));

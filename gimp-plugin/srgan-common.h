@@ -55,6 +55,9 @@ void srgan_plugin_options_clear(SrganPluginOptions *options);
  * srgan_plugin_model_canonical()). */
 void srgan_plugin_options_set_model(SrganPluginOptions *options, const char *model);
 
+/* Whether the options' model is "file" (the path in model_file). */
+gboolean srgan_plugin_options_use_file(const SrganPluginOptions *options);
+
 /* The short name a model value stands for: "srgan-x4" for NULL, "" and
  * "x4", "srgan-x2" for "x2", "srgan-x8" for "x8"; anything else as it is.
  * The result is `model` itself or a constant. */

@@ -114,12 +114,6 @@ notify_changed(SrganOptionsUi *ui)
         ui->changed(ui->user_data);
 }
 
-static gboolean
-is_file_choice(const SrganPluginOptions *options)
-{
-    return g_strcmp0(options->model, SRGAN_PLUGIN_MODEL_FILE) == 0;
-}
-
 /* "Enlarges 4×: …" for the chosen model, or why it cannot be used. */
 static void
 update_scale_label(SrganOptionsUi *ui)
@@ -197,7 +191,7 @@ on_model_changed(GtkComboBox *combo, SrganOptionsUi *ui)
         return;
     gtk_tree_model_get(GTK_TREE_MODEL(ui->models), &iter, COLUMN_ID, &id, -1);
     srgan_plugin_options_set_model(ui->options, id);
-    gtk_widget_set_sensitive(ui->file_button, is_file_choice(ui->options));
+    gtk_widget_set_sensitive(ui->file_button, srgan_plugin_options_use_file(ui->options));
     update_scale_label(ui);
     notify_changed(ui);
 }
@@ -394,7 +388,7 @@ srgan_options_ui_refresh(SrganOptionsUi *ui)
                                       ui->options->model_file);
     else
         gtk_file_chooser_unselect_all(GTK_FILE_CHOOSER(ui->file_button));
-    gtk_widget_set_sensitive(ui->file_button, is_file_choice(ui->options));
+    gtk_widget_set_sensitive(ui->file_button, srgan_plugin_options_use_file(ui->options));
     auto_spin_show(&ui->tile, MANUAL_TILE_SIZE);
     auto_spin_show(&ui->threads, manual_threads());
     auto_spin_show(&ui->halo, MANUAL_HALO);
