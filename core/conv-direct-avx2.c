@@ -53,17 +53,30 @@ step(const struct SrganConvFast *fast, const float *padded, int pw, int y, int x
 
 void
 srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
-                          float *out, const float *residual, float *workspace)
+                          float *out, const SrganFastIo *io, float *workspace)
 {
     const int cin = fast->cin, cout = fast->cout, r = fast->ksize / 2;
     const int pw = w + 2 * r;
+    const size_t in_stride = (size_t)io->in_stride, out_stride = (size_t)io->out_stride;
+    const size_t res_stride = (size_t)io->residual_stride;
+    const float *residual = io->residual;
     float *padded = workspace;
+    /* The whole input is copied (packed) before any output is written, so
+     * out may share in's buffer at a channel offset past cin. */
     memset(padded, 0, sizeof(float) * srgan_direct_workspace_floats(cin, fast->ksize, h, w));
-    for (int y = 0; y < h; y++)
-        memcpy(padded + ((size_t)(y + r) * pw + r) * cin, in + (size_t)y * w * cin,
-               sizeof(float) * w * cin);
+    for (int y = 0; y < h; y++) {
+        float *dst = padded + ((size_t)(y + r) * pw + r) * cin;
+        const float *src = in + (size_t)y * w * in_stride;
+        if (in_stride == (size_t)cin)
+            memcpy(dst, src, sizeof(float) * w * cin);
+        else
+            for (int x = 0; x < w; x++)
+                memcpy(dst + (size_t)x * cin, src + x * in_stride, sizeof(float) * cin);
+    }
 
     const __m256 zero = _mm256_setzero_ps();
+    const __m256 scale = _mm256_set1_ps(io->scale);
+    const int scaled = io->scale != 1.0f;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x += PIXELS) {
             /* The last step of a row may run past it into the padding (or
@@ -75,14 +88,16 @@ srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int
                 for (int p = 0; p < n; p++)
                     for (int half = 0; half < 2; half++) {
                         int c = co + half * 8;
-                        size_t at = ((size_t)y * w + x + p) * cout + c;
+                        size_t at = (size_t)y * w + x + p;
                         __m256 v = _mm256_add_ps(acc[p][half], _mm256_loadu_ps(fast->bias + c));
                         if (fast->slope)
                             v = _mm256_fmadd_ps(_mm256_loadu_ps(fast->slope + c),
                                                 _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+                        if (scaled)
+                            v = _mm256_mul_ps(v, scale);
                         if (residual)
-                            v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at));
-                        _mm256_storeu_ps(out + at, v);
+                            v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at * res_stride + c));
+                        _mm256_storeu_ps(out + at * out_stride + c, v);
                     }
             }
         }

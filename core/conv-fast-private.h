@@ -13,8 +13,10 @@
 
 typedef enum {
     SRGAN_FAST_WINOGRAD_F43,   /* 3×3, cin % 8 == 0, cout % 16 == 0 */
-    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9 tail) */
-    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4, cout % 16 == 0 (the 9×9 head) */
+    SRGAN_FAST_WINOGRAD_SPLIT, /* k = 3m (3, 9, 15), cin % 8 == 0, m²·cout ≤ 64 (the 9×9
+                                  tail; m = 1: 3×3 with cout not a multiple of 16) */
+    SRGAN_FAST_DIRECT,         /* odd k, cin ≤ 4 or (≤ 16 and % 8 != 0), cout % 16 == 0
+                                  (the 9×9 head; RRDBNet's 12→64 head at ×2) */
 } SrganFastKind;
 
 /* Winograd F(4×4, 3×3) (Lavin & Gray 2016, "Fast Algorithms for
@@ -41,6 +43,9 @@ struct SrganConvFast {
      * DIRECT: the (k, k, cin, cout) weights as they are. */
     float *weight;
     int split_cout;  /* WINOGRAD_SPLIT: m²·cout rounded up to 16 */
+    /* WINOGRAD_F43 packed on every call (weight NULL): the conv's own
+     * (3, 3, cin, cout) weights, transformed into the workspace. */
+    const float *source;
 };
 
 /* Floats of scratch the Winograd kernel needs (independent of the image). */
@@ -51,34 +56,51 @@ void srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *pack
 
 /* One Winograd convolution: out (out_h, out_w, cout) where output pixel
  * (y, x) is the 3×3 'same' convolution of in (h, w, cin) at input pixel
- * (y + origin, x + origin), zero outside the input; then + bias (or
- * nothing when NULL), PReLU (when slope), + residual (when not NULL). */
+ * (y + origin_y, x + origin_x), zero outside the input; then + bias (or
+ * nothing when NULL), PReLU (when slope), × scale, + residual (when not
+ * NULL).  Strides are in floats per pixel and all must be set (no zero
+ * defaults here); the kernel reads only channels [0, cin) of the input and
+ * writes only [0, cout) of the output, and never uses either as scratch,
+ * so out may be in + an offset past cin. */
 typedef struct {
     const float *packed;        /* srgan_winograd_f43_pack() output */
     int cin, cout;
     const float *in;
+    int in_stride;
     int h, w;
-    int origin, out_h, out_w;
+    int origin_y, origin_x, out_h, out_w;
     float *out;
+    int out_stride;
     const float *bias, *slope, *residual;
+    int residual_stride;
+    float scale;                /* 1: none */
     float *workspace;           /* srgan_winograd_f43_workspace_floats(cin) */
 } SrganWinogradRun;
+
+/* The epilogue of a fast kernel, its defaults filled in by conv-fast.c. */
+typedef struct {
+    int in_stride, out_stride, residual_stride;
+    float scale;
+    const float *residual;
+} SrganFastIo;
 
 /* Kernels.  They need AVX2 and FMA: call them only after checking. */
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
 /* DIRECT: scratch floats, and the kernel (needs AVX2 and FMA). */
 #define SRGAN_DIRECT_MAX_CIN 4
+#define SRGAN_DIRECT_MAX_ODD_CIN 16  /* for cin % 8 != 0, which Winograd declines */
 size_t srgan_direct_workspace_floats(int cin, int k, int h, int w);
 void srgan_direct_forward_avx2(const struct SrganConvFast *fast, const float *in, int h, int w,
-                               float *out, const float *residual, float *workspace);
+                               float *out, const SrganFastIo *io, float *workspace);
 
-/* WINOGRAD_SPLIT's second step, for cout ≤ 8: out[y][x][o] = epilogue(bias[o]
+/* WINOGRAD_SPLIT's second step, for cout ≤ 64: out[y][x][o] = epilogue(bias[o]
  * + Σ_{a,b<m} pieces[y + 3a][x + 3b][(a·m + b)·cout + o]), pieces being
  * (h + 3(m−1), w + 3(m−1), piece_stride) with at least 7 readable floats
- * after them. */
-#define SRGAN_SPLIT_GATHER_MAX_COUT 8
+ * after them; the epilogue as in SrganWinogradRun (io's strides resolved,
+ * its in_stride unused).  Writes only channels [0, cout) of out. */
+#define SRGAN_SPLIT_GATHER_MAX_COUT 64
 void srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                              int h, int w, const float *bias, const float *slope,
-                             const float *residual, float *out);
+                             const SrganFastIo *io, float *out);
 
 #endif

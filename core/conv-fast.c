@@ -11,10 +11,20 @@
  *     m² 3×3 pieces, one 3×3 conv with m²·cout outputs computes them all
  *     by Winograd on the input grown by k/2 − 1 pixels, and a gather adds
  *     the m² shifted pieces — the 9×9 C→3 tail, ~11 %: 4608 multiply-adds
- *     per pixel (27 outputs padded to 32) instead of 15552.
- *   - odd k, cin ≤ 4, cout % 16 == 0: direct (conv-direct-avx2.c) — the
- *     9×9 3→C head, under 1 %, here so that a forward pass makes no
+ *     per pixel (27 outputs padded to 32) instead of 15552.  With m = 1
+ *     the same machinery runs the 3×3 convs whose cout is not a multiple
+ *     of 16 (RRDBNet's 64→3 last conv, SRVGGNetCompact's 64→12 and 64→27
+ *     at ×2 and ×3): outputs padded to the next 16, the gather doing the
+ *     epilogue;
+ *   - odd k, cin ≤ 4 (or up to 16 and not a multiple of 8, which
+ *     Winograd cannot take), cout % 16 == 0: direct (conv-direct-avx2.c)
+ *     — the 9×9 3→C head, under 1 %, RRDBNet's 3×3 12→64 head at ×2
+ *     (after its pixel unshuffle), here so that a forward pass makes no
  *     OpenBLAS call (whose threads would spin beside the tiler's).
+ *
+ * Every kernel honours the whole SrganEpilogue: strided input and output
+ * pixels (feature maps side by side in one buffer), a scale and a strided
+ * residual.
  *
  * The environment variable SRGAN_NO_FAST_KERNELS=1 makes every call
  * decline: the benchmark and tests use it to compare against the
@@ -93,8 +103,12 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
     const char *off = g_getenv("SRGAN_NO_FAST_KERNELS");
     if ((off && *off && strcmp(off, "0") != 0) || !cpu_has_avx2_fma())
         return FALSE;
-    if (conv->ksize % 2 == 1 && conv->cin >= 1 && conv->cin <= SRGAN_DIRECT_MAX_CIN
-        && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
+    /* Few inputs: direct.  Up to 16 inputs too when Winograd cannot take
+     * them (cin % 8 != 0), not when it can: it is faster there. */
+    const gboolean few_inputs = conv->cin >= 1
+        && (conv->cin <= SRGAN_DIRECT_MAX_CIN
+            || (conv->cin <= SRGAN_DIRECT_MAX_ODD_CIN && conv->cin % 8 != 0));
+    if (conv->ksize % 2 == 1 && few_inputs && conv->cout % SRGAN_WINO_COUT_BLOCK == 0) {
         *kind = SRGAN_FAST_DIRECT;
         return TRUE;
     }
@@ -104,8 +118,10 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
         *kind = SRGAN_FAST_WINOGRAD_F43;
         return TRUE;
     }
+    /* k = 3m with m odd (3, 9, 15): m = 1 is the 3×3 conv itself, for
+     * an output count F43's blocks of 16 do not divide. */
     int m = conv->ksize / 3;
-    if (conv->ksize > 3 && conv->ksize % 6 == 3 && m * m * conv->cout <= SRGAN_SPLIT_MAX_COUT
+    if (conv->ksize % 6 == 3 && m * m * conv->cout <= SRGAN_SPLIT_MAX_COUT
         && conv->cout <= SRGAN_SPLIT_GATHER_MAX_COUT) {
         *kind = SRGAN_FAST_WINOGRAD_SPLIT;
         return TRUE;
@@ -113,8 +129,8 @@ choose_kind(const SrganConv *conv, SrganFastKind *kind)
     return FALSE;
 }
 
-SrganConvFast *
-srgan_conv_fast_prepare(const SrganConv *conv)
+static SrganConvFast *
+prepare(const SrganConv *conv, gboolean per_call)
 {
     SrganFastKind kind;
     if (!choose_kind(conv, &kind))
@@ -134,6 +150,8 @@ srgan_conv_fast_prepare(const SrganConv *conv)
     if (kind == SRGAN_FAST_DIRECT) {
         fast->weight = g_memdup2(conv->weight, sizeof(float) * conv->ksize * conv->ksize
                                                  * conv->cin * conv->cout);
+    } else if (kind == SRGAN_FAST_WINOGRAD_F43 && per_call) {
+        fast->source = conv->weight;
     } else if (kind == SRGAN_FAST_WINOGRAD_F43) {
         fast->weight = g_new(float, (size_t)SRGAN_WINO_POINTS * conv->cin * conv->cout);
         srgan_winograd_f43_pack(conv->weight, conv->cin, conv->cout, fast->weight);
@@ -147,6 +165,25 @@ srgan_conv_fast_prepare(const SrganConv *conv)
         srgan_winograd_f43_pack(split, conv->cin, fast->split_cout, fast->weight);
     }
     return fast;
+}
+
+SrganConvFast *
+srgan_conv_fast_prepare(const SrganConv *conv)
+{
+    return prepare(conv, FALSE);
+}
+
+SrganConvFast *
+srgan_conv_fast_prepare_per_call(const SrganConv *conv)
+{
+    return prepare(conv, TRUE);
+}
+
+/* Floats of the transformed weights a per-call Winograd conv packs first. */
+static size_t
+per_call_floats(const SrganConvFast *fast)
+{
+    return fast->source ? (size_t)SRGAN_WINO_POINTS * fast->cin * fast->cout : 0;
 }
 
 void
@@ -168,6 +205,39 @@ split_margin(const SrganConvFast *fast)
     return fast->ksize / 2 - 1;
 }
 
+/* WINOGRAD_SPLIT's pieces are computed in bands of output rows when they
+ * need no margin (m = 1), so that the pieces (16 floats a pixel for 3
+ * outputs) stay a few megabytes at any image size; with a margin, each
+ * band would recompute 2·margin rows, so those run whole (as before). */
+#define SPLIT_BAND_FLOATS ((size_t)1 << 20)
+
+static int
+split_band_rows(const SrganConvFast *fast, int h, int w)
+{
+    if (split_margin(fast) > 0)
+        return h;
+    /* Whole Winograd tiles (4 rows) per band, at least one. */
+    size_t rows = SPLIT_BAND_FLOATS / ((size_t)w * fast->split_cout) / SRGAN_WINO_OUT
+                  * SRGAN_WINO_OUT;
+    if (rows < SRGAN_WINO_OUT)
+        rows = SRGAN_WINO_OUT;
+    return rows < (size_t)h ? (int)rows : h;
+}
+
+/* Floats of the pieces buffer.  Never shrinks as h or w grows (callers
+ * size once for their largest input): a band needs at most
+ * min(h, rows)·w·split_cout, and rows·w·split_cout is under the budget
+ * unless rows is the 4-row minimum. */
+static size_t
+split_pieces_floats(const SrganConvFast *fast, int h, int w)
+{
+    const int e = split_margin(fast);
+    const size_t whole = (size_t)(h + 2 * e) * (w + 2 * e) * fast->split_cout;
+    if (e > 0)
+        return whole;
+    return MIN(whole, MAX(SPLIT_BAND_FLOATS, (size_t)SRGAN_WINO_OUT * w * fast->split_cout));
+}
+
 size_t
 srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w)
 {
@@ -177,12 +247,9 @@ srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w)
     if (fast->kind == SRGAN_FAST_DIRECT)
         return srgan_direct_workspace_floats(conv->cin, conv->ksize, h, w);
     if (fast->kind == SRGAN_FAST_WINOGRAD_F43)
-        return srgan_winograd_f43_workspace_floats(conv->cin);
-    if (fast->kind == SRGAN_FAST_WINOGRAD_SPLIT) {
-        int e = split_margin(fast);
-        return (size_t)(h + 2 * e) * (w + 2 * e) * fast->split_cout
-             + srgan_winograd_f43_workspace_floats(conv->cin);
-    }
+        return per_call_floats(fast) + srgan_winograd_f43_workspace_floats(conv->cin);
+    if (fast->kind == SRGAN_FAST_WINOGRAD_SPLIT)
+        return split_pieces_floats(fast, h, w) + srgan_winograd_f43_workspace_floats(conv->cin);
     return 0;
 }
 
@@ -191,41 +258,71 @@ srgan_conv_fast_forward(const SrganConv *conv, const float *in, int h, int w,
                         float *out, const SrganEpilogue *ep, float *workspace)
 {
     const SrganConvFast *fast = conv->fast;
-    const float *residual = ep ? ep->residual : NULL;
+    /* The kernels take every field resolved (zero: packed, scale 1). */
+    const SrganFastIo io = {
+        .in_stride = ep && ep->in_stride ? ep->in_stride : fast->cin,
+        .out_stride = ep && ep->out_stride ? ep->out_stride : fast->cout,
+        .residual_stride = ep && ep->residual_stride ? ep->residual_stride : fast->cout,
+        .scale = ep && ep->scale != 0.0f ? ep->scale : 1.0f,
+        .residual = ep ? ep->residual : NULL,
+    };
 #if defined(SRGAN_HAVE_AVX2_KERNELS)
     SrganWinogradRun run = {
         .packed = fast->weight, .cin = fast->cin, .cout = fast->cout,
-        .in = in, .h = h, .w = w, .origin = 0, .out_h = h, .out_w = w, .out = out,
-        .bias = fast->bias, .slope = fast->slope, .residual = residual,
+        .in = in, .in_stride = io.in_stride, .h = h, .w = w,
+        .origin_y = 0, .origin_x = 0, .out_h = h, .out_w = w,
+        .out = out, .out_stride = io.out_stride,
+        .bias = fast->bias, .slope = fast->slope,
+        .residual = io.residual, .residual_stride = io.residual_stride, .scale = io.scale,
         .workspace = workspace,
     };
     switch (fast->kind) {
     case SRGAN_FAST_DIRECT:
-        srgan_direct_forward_avx2(fast, in, h, w, out, residual, workspace);
+        srgan_direct_forward_avx2(fast, in, h, w, out, &io, workspace);
         return;
     case SRGAN_FAST_WINOGRAD_F43:
+        if (fast->source) {
+            /* A few thousand flops per weight pair against the tile's
+             * GEMM: about 1 % of a 224² tile of RRDBNet. */
+            float *packed = workspace;
+            srgan_winograd_f43_pack(fast->source, fast->cin, fast->cout, packed);
+            run.packed = packed;
+            run.workspace = packed + per_call_floats(fast);
+        }
         srgan_winograd_f43_run_avx2(&run);
         return;
     case SRGAN_FAST_WINOGRAD_SPLIT: {
-        const int e = split_margin(fast);
+        /* Pieces in the workspace (never in out: it may share in's
+         * buffer), then the gather with the epilogue. */
+        const int e = split_margin(fast), band = split_band_rows(fast, h, w);
         float *pieces = workspace;
-        run.cout = fast->split_cout;
-        run.origin = -e;
-        run.out_h = h + 2 * e;
+        run.cout = run.out_stride = fast->split_cout;
+        run.origin_x = -e;
         run.out_w = w + 2 * e;
         run.out = pieces;
         run.bias = run.slope = run.residual = NULL;
-        run.workspace = pieces + (size_t)run.out_h * run.out_w * run.cout;
-        srgan_winograd_f43_run_avx2(&run);
-        /* The gather may read 7 floats past the pieces: the Winograd
-         * scratch follows them. */
-        srgan_split_gather_avx2(pieces, fast->split_cout, fast->ksize / 3, fast->cout,
-                                h, w, fast->bias, fast->slope, residual, out);
+        run.residual_stride = 0;
+        run.scale = 1.0f;
+        run.workspace = pieces + split_pieces_floats(fast, h, w);
+        for (int y0 = 0; y0 < h; y0 += band) {
+            const int rows = MIN(band, h - y0);
+            SrganFastIo band_io = io;
+            if (band_io.residual)
+                band_io.residual += (size_t)y0 * w * io.residual_stride;
+            run.origin_y = y0 - e;
+            run.out_h = rows + 2 * e;
+            srgan_winograd_f43_run_avx2(&run);
+            /* The gather may read 7 floats past the pieces: the Winograd
+             * scratch follows them. */
+            srgan_split_gather_avx2(pieces, fast->split_cout, fast->ksize / 3, fast->cout,
+                                    rows, w, fast->bias, fast->slope, &band_io,
+                                    out + (size_t)y0 * w * io.out_stride);
+        }
         return;
     }
     }
 #endif
     /* Unreachable: prepare never builds a kernel this build lacks. */
-    (void)fast; (void)in; (void)h; (void)w; (void)out; (void)residual; (void)workspace;
+    (void)fast; (void)in; (void)h; (void)w; (void)out; (void)io; (void)workspace;
     g_assert_not_reached();
 }

@@ -15,6 +15,11 @@
 /* Prepared weights for the best fast kernel for this conv on this CPU, or
  * NULL if none applies (then conv.c uses its portable path). */
 SrganConvFast *srgan_conv_fast_prepare(const SrganConv *conv);
+/* The same, except that a Winograd kernel transforms the conv's weights
+ * into the workspace on every call instead of keeping the transformed copy
+ * (36/9 = 4× the weights): for models whose copies would not fit in
+ * memory.  `conv` must outlive the result. */
+SrganConvFast *srgan_conv_fast_prepare_per_call(const SrganConv *conv);
 void srgan_conv_fast_free(SrganConvFast *fast);
 
 /* Scratch floats srgan_conv_fast_forward() needs for an h×w input. */

@@ -16,9 +16,15 @@
  * Blocks are small enough for V and M to stay in L2, so the kernel streams
  * only the input, the weights and the output.
  *
- * The output grid may start outside the input (origin < 0): the 9×9 tail
- * is computed as nine 3×3 pieces on a grid grown by 3 pixels, which
- * srgan_split_gather_avx2() (at the end of this file) shifts and adds.
+ * The output grid may start outside the input (origin_y, origin_x < 0):
+ * the 9×9 tail is computed as nine 3×3 pieces on a grid grown by 3
+ * pixels, which srgan_split_gather_avx2() (at the end of this file) shifts
+ * and adds; 3×3 convs with outputs F43's blocks of 16 do not divide go
+ * through the same gather as one piece, in bands of rows (origin_y > 0).
+ *
+ * Pixels are read and written with the run's strides (a prefix of wider
+ * input pixels, a channel range of wider output ones); neither buffer is
+ * ever scratch, so input and output may be disjoint channels of one.
  *
  * Compiled with -mavx2 -mfma; conv-fast.c calls it only on CPUs that have
  * both.  Transform matrices: Lavin & Gray, section 4 (points 0, ±1, ±2, ∞);
@@ -129,17 +135,21 @@ gemm_6x16(const float *a, int k, const float *b, float *c)
 }
 
 /* Transforms the input tile under output tile (ty, tx) into V (all cin
- * channels).  Output pixel (0, 0) sits at input pixel (origin, origin). */
+ * channels).  Output pixel (0, 0) sits at input pixel (origin_y, origin_x);
+ * input pixels are `stride` floats apart, of which the first cin are read. */
 static void
-transform_input(const float *in, int h, int w, int cin, int origin, int ty, int tx,
-                float *v, float *border)
+transform_input(const SrganWinogradRun *run, int ty, int tx, float *v, float *border)
 {
-    int y0 = origin + ty * SRGAN_WINO_OUT - 1, x0 = origin + tx * SRGAN_WINO_OUT - 1;
+    const float *in = run->in;
+    const int h = run->h, w = run->w, cin = run->cin;
+    const size_t stride = (size_t)run->in_stride;
+    int y0 = run->origin_y + ty * SRGAN_WINO_OUT - 1, x0 = run->origin_x + tx * SRGAN_WINO_OUT - 1;
     const float *src;
-    ptrdiff_t rs, cs = cin;
+    ptrdiff_t rs, cs;
     if (y0 >= 0 && x0 >= 0 && y0 + SRGAN_WINO_IN <= h && x0 + SRGAN_WINO_IN <= w) {
-        src = in + ((size_t)y0 * w + x0) * cin;
-        rs = (ptrdiff_t)w * cin;
+        src = in + ((size_t)y0 * w + x0) * stride;
+        rs = (ptrdiff_t)(w * stride);
+        cs = (ptrdiff_t)stride;
     } else {
         /* The image border: copy what exists, zeros for the padding. */
         for (int r = 0; r < SRGAN_WINO_IN; r++)
@@ -147,12 +157,13 @@ transform_input(const float *in, int h, int w, int cin, int origin, int ty, int 
                 float *d = border + (r * SRGAN_WINO_IN + c) * cin;
                 int y = y0 + r, x = x0 + c;
                 if (y >= 0 && y < h && x >= 0 && x < w)
-                    memcpy(d, in + ((size_t)y * w + x) * cin, sizeof(float) * cin);
+                    memcpy(d, in + ((size_t)y * w + x) * stride, sizeof(float) * cin);
                 else
                     memset(d, 0, sizeof(float) * cin);
             }
         src = border;
         rs = (ptrdiff_t)SRGAN_WINO_IN * cin;
+        cs = cin;
     }
     for (int c = 0; c < cin; c += 8)
         input_transform_tile(src + c, rs, cs, v + c, (ptrdiff_t)NT * cin);
@@ -163,7 +174,8 @@ transform_input(const float *in, int h, int w, int cin, int origin, int ty, int 
 static void
 transform_output(const float *m, const SrganWinogradRun *run, int ty, int tx, int co)
 {
-    const int cout = run->cout, w = run->out_w;
+    const int w = run->out_w;
+    const size_t out_stride = (size_t)run->out_stride, res_stride = (size_t)run->residual_stride;
     const float *residual = run->residual;
     float *out = run->out;
     int oy0 = ty * SRGAN_WINO_OUT, ox0 = tx * SRGAN_WINO_OUT;
@@ -187,18 +199,26 @@ transform_output(const float *m, const SrganWinogradRun *run, int ty, int tx, in
         __m256 bias = run->bias ? _mm256_loadu_ps(run->bias + c) : _mm256_setzero_ps();
         __m256 slope = run->slope ? _mm256_loadu_ps(run->slope + c) : _mm256_setzero_ps();
         __m256 zero = _mm256_setzero_ps();
+        const int scaled = run->scale != 1.0f;
+        __m256 scale = _mm256_set1_ps(run->scale);
         for (int i = 0; i < ny; i++) {
             __m256 y[4];
             output_transform_1d(rows[i][0], rows[i][1], rows[i][2],
                                 rows[i][3], rows[i][4], rows[i][5], y);
             for (int j = 0; j < nx; j++) {
-                size_t at = ((size_t)(oy0 + i) * w + ox0 + j) * cout + c;
+                size_t p = (size_t)(oy0 + i) * w + ox0 + j;
                 __m256 v = _mm256_add_ps(y[j], bias);
                 if (run->slope)  /* prelu(v) = max(v, 0) + slope · min(v, 0) */
                     v = _mm256_fmadd_ps(slope, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
-                if (residual)
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(residual + at));
-                _mm256_storeu_ps(out + at, v);
+                /* Both tests are the same every time: predicted, and
+                 * scale == 1 stays bit for bit the unscaled sum. */
+                if (scaled && residual)
+                    v = _mm256_fmadd_ps(v, scale, _mm256_loadu_ps(residual + p * res_stride + c));
+                else if (scaled)
+                    v = _mm256_mul_ps(v, scale);
+                else if (residual)
+                    v = _mm256_add_ps(v, _mm256_loadu_ps(residual + p * res_stride + c));
+                _mm256_storeu_ps(out + p * out_stride + c, v);
             }
         }
     }
@@ -220,8 +240,7 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
         int rows = (count + SRGAN_WINO_ROWS - 1) / SRGAN_WINO_ROWS * SRGAN_WINO_ROWS;
         for (int t = 0; t < count; t++) {
             int tile = first + t;
-            transform_input(run->in, run->h, run->w, cin, run->origin, tile / tiles_x,
-                            tile % tiles_x, v + (size_t)t * cin, border);
+            transform_input(run, tile / tiles_x, tile % tiles_x, v + (size_t)t * cin, border);
         }
         /* The micro-kernel works on 6 tiles: pad the last block with zeros
          * (their products are computed and never read). */
@@ -246,31 +265,48 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
 void
 srgan_split_gather_avx2(const float *pieces, int piece_stride, int m, int cout,
                         int h, int w, const float *bias, const float *slope,
-                        const float *residual, float *out)
+                        const SrganFastIo *io, float *out)
 {
-    /* Lanes 0..cout-1 of one 8-float load hold piece (a, b)'s outputs; the
-     * other lanes are the next piece's (or, at the very end, the workspace
-     * that follows the pieces) and are never stored. */
+    /* Output channels go 8 at a time (one group for m > 1, where cout ≤
+     * 7).  In a group's 8-float load the lanes past cout hold the next
+     * piece's outputs, padding or (at the very end) the workspace that
+     * follows the pieces, and are never stored. */
     const int pw = w + 3 * (m - 1);
+    const int groups = (cout + 7) / 8;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(cout), lane);
     const __m256 zero = _mm256_setzero_ps();
-    const __m256 b = _mm256_maskload_ps(bias, keep);
-    const __m256 s = slope ? _mm256_maskload_ps(slope, keep) : zero;
+    __m256i keep[SRGAN_SPLIT_GATHER_MAX_COUT / 8];
+    __m256 b[SRGAN_SPLIT_GATHER_MAX_COUT / 8], s[SRGAN_SPLIT_GATHER_MAX_COUT / 8];
+    for (int g = 0; g < groups; g++) {
+        keep[g] = _mm256_cmpgt_epi32(_mm256_set1_epi32(cout - 8 * g), lane);
+        b[g] = _mm256_maskload_ps(bias + 8 * g, keep[g]);
+        s[g] = slope ? _mm256_maskload_ps(slope + 8 * g, keep[g]) : zero;
+    }
+    const __m256 scale = _mm256_set1_ps(io->scale);
+    const int scaled = io->scale != 1.0f;
+    const float *residual = io->residual;
+    const size_t out_stride = (size_t)io->out_stride, res_stride = (size_t)io->residual_stride;
     for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            __m256 v = b;
-            for (int a = 0; a < m; a++) {
-                const float *row = pieces + ((size_t)(y + 3 * a) * pw + x) * piece_stride
-                                   + (size_t)a * m * cout;
-                for (int bb = 0; bb < m; bb++)
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride + bb * cout));
+        for (int x = 0; x < w; x++)
+            for (int g = 0; g < groups; g++) {
+                __m256 v = b[g];
+                for (int a = 0; a < m; a++) {
+                    const float *row = pieces + ((size_t)(y + 3 * a) * pw + x) * piece_stride
+                                       + (size_t)a * m * cout + 8 * g;
+                    for (int bb = 0; bb < m; bb++)
+                        v = _mm256_add_ps(v, _mm256_loadu_ps(row + (size_t)3 * bb * piece_stride
+                                                             + bb * cout));
+                }
+                const size_t at = (size_t)y * w + x;
+                if (slope)
+                    v = _mm256_fmadd_ps(s[g], _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
+                if (scaled)
+                    v = _mm256_mul_ps(v, scale);
+                /* Masked: the lanes past cout may be another feature map's
+                 * channels (of the same buffer, even) or past the end. */
+                if (residual)
+                    v = _mm256_add_ps(v, _mm256_maskload_ps(residual + at * res_stride + 8 * g,
+                                                            keep[g]));
+                _mm256_maskstore_ps(out + at * out_stride + 8 * g, keep[g], v);
             }
-            size_t at = ((size_t)y * w + x) * cout;
-            if (slope)
-                v = _mm256_fmadd_ps(s, _mm256_min_ps(v, zero), _mm256_max_ps(v, zero));
-            if (residual)
-                v = _mm256_add_ps(v, _mm256_maskload_ps(residual + at, keep));
-            _mm256_maskstore_ps(out + at, keep, v);
-        }
 }

@@ -21,7 +21,11 @@
  *    automatic: contributions that would land outside the image are
  *    dropped, exactly what zero-padded inputs would give.
  *
- * Both end with the same epilogue: + bias, PReLU, + residual.
+ * Both end with the same epilogue: + bias, PReLU, × scale, + residual.
+ * Both read and write pixels with the epilogue's strides (sgemm's lda/ldb
+ * and ldc), so a conv can read a prefix of a wider buffer and write at a
+ * channel offset of another, or of the same one: neither path uses `out`
+ * as scratch, so the input channels it reads are never overwritten.
  */
 #include "conv.h"
 #include "conv-fast.h"
@@ -32,6 +36,31 @@
 /* Scratch budget of one chunk, in floats (4 MB): big enough that sgemm runs
  * near its peak (M in the thousands), small enough to stay in L2/L3. */
 #define CHUNK_FLOATS ((size_t)1 << 20)
+
+/* The epilogue with its defaults filled in (zero strides: packed; zero
+ * scale: 1), so the loops below need no special cases. */
+typedef struct {
+    size_t in_stride, out_stride, res_stride;
+    float scale;
+    const float *residual;
+} Io;
+
+static Io resolve_io(const SrganConv *conv, const SrganEpilogue *ep)
+{
+    Io io = { (size_t)conv->cin, (size_t)conv->cout, (size_t)conv->cout, 1.0f, NULL };
+    if (ep) {
+        if (ep->in_stride)
+            io.in_stride = (size_t)ep->in_stride;
+        if (ep->out_stride)
+            io.out_stride = (size_t)ep->out_stride;
+        if (ep->residual_stride)
+            io.res_stride = (size_t)ep->residual_stride;
+        if (ep->scale != 0.0f)
+            io.scale = ep->scale;
+        io.residual = ep->residual;
+    }
+    return io;
+}
 
 /* Narrow outputs take the scatter path (see above). */
 static gboolean use_scatter(const SrganConv *conv)
@@ -65,6 +94,12 @@ void srgan_conv_prepare(SrganConv *conv)
         conv->fast = srgan_conv_fast_prepare(conv);
 }
 
+void srgan_conv_prepare_per_call(SrganConv *conv)
+{
+    if (conv->fast == NULL)
+        conv->fast = srgan_conv_fast_prepare_per_call(conv);
+}
+
 void srgan_conv_release(SrganConv *conv)
 {
     if (conv->fast) {
@@ -92,21 +127,18 @@ size_t srgan_conv_workspace_floats(const SrganConv *conv, int h, int w)
     return im2col_chunk_pixels(conv, h, w) * taps * conv->cin;
 }
 
-/* + bias, PReLU, + residual on output pixels [p0, p1); one simple loop per
- * step so that each one vectorises. */
+/* PReLU, × scale, + residual on output pixels [p0, p1) (the bias is
+ * already in); one simple loop per step so that each one vectorises. */
 static void epilogue(const SrganConv *conv, float *out, size_t p0, size_t p1,
-                     const SrganEpilogue *ep, gboolean add_bias)
+                     const Io *io)
 {
     const int cout = conv->cout;
-    const float *restrict bias = add_bias ? conv->bias : NULL;
     const float *restrict slopes = conv->prelu;
     const gboolean shared_slope = conv->prelu_count == 1;
-    const float *restrict residual = ep ? ep->residual : NULL;
+    const float *restrict residual = io->residual;
+    const float scale = io->scale;
     for (size_t p = p0; p < p1; p++) {
-        float *restrict o = out + p * cout;
-        if (bias)
-            for (int c = 0; c < cout; c++)
-                o[c] += bias[c];
+        float *restrict o = out + p * io->out_stride;
         /* prelu(v) = max(v, 0) + slope·min(v, 0), exactly; written as two
          * selects so that it vectorises (a compare-and-multiply compiles
          * to a branch that mispredicts on every other sign). */
@@ -124,8 +156,11 @@ static void epilogue(const SrganConv *conv, float *out, size_t p0, size_t p1,
                 o[c] = pos + slopes[c] * neg;
             }
         }
+        if (scale != 1.0f)
+            for (int c = 0; c < cout; c++)
+                o[c] *= scale;
         if (residual) {
-            const float *restrict r = residual + p * cout;
+            const float *restrict r = residual + p * io->res_stride;
             for (int c = 0; c < cout; c++)
                 o[c] += r[c];
         }
@@ -133,8 +168,8 @@ static void epilogue(const SrganConv *conv, float *out, size_t p0, size_t p1,
 }
 
 /* Row p of the im2col matrix: the k·k·cin inputs output pixel (y, x) sees. */
-static void im2col_row(const SrganConv *conv, const float *in, int h, int w,
-                       int y, int x, float *row)
+static void im2col_row(const SrganConv *conv, const float *in, size_t in_stride,
+                       int h, int w, int y, int x, float *row)
 {
     const int k = conv->ksize, pad = k / 2, cin = conv->cin;
     for (int ky = 0; ky < k; ky++) {
@@ -148,10 +183,12 @@ static void im2col_row(const SrganConv *conv, const float *in, int h, int w,
         const int x0 = MAX(0, pad - x), x1 = MIN(k, w + pad - x);
         if (x0 > 0)
             memset(dst, 0, sizeof(float) * x0 * cin);
-        if (x1 > x0)
-            memcpy(dst + (size_t)x0 * cin,
-                   in + ((size_t)sy * w + (x + x0 - pad)) * cin,
-                   sizeof(float) * (x1 - x0) * cin);
+        const float *src = in + ((size_t)sy * w + (x + x0 - pad)) * in_stride;
+        if (x1 > x0 && in_stride == (size_t)cin)   /* packed: one copy */
+            memcpy(dst + (size_t)x0 * cin, src, sizeof(float) * (x1 - x0) * cin);
+        else
+            for (int i = 0; i < x1 - x0; i++)
+                memcpy(dst + (size_t)(x0 + i) * cin, src + i * in_stride, sizeof(float) * cin);
         if (x1 < k)
             memset(dst + (size_t)MAX(x1, x0) * cin, 0,
                    sizeof(float) * (k - MAX(x1, x0)) * cin);
@@ -163,24 +200,26 @@ static void forward_im2col(const SrganConv *conv, const float *in, int h, int w,
 {
     const size_t k_dim = (size_t)conv->ksize * conv->ksize * conv->cin;
     const size_t total = (size_t)h * w, chunk = im2col_chunk_pixels(conv, h, w);
+    const Io io = resolve_io(conv, ep);
 
     for (size_t p0 = 0; p0 < total; p0 += chunk) {
         const size_t m = MIN(chunk, total - p0);
         for (size_t i = 0; i < m; i++) {
             const size_t p = p0 + i;
-            im2col_row(conv, in, h, w, (int)(p / w), (int)(p % w), workspace + i * k_dim);
+            im2col_row(conv, in, io.in_stride, h, w, (int)(p / w), (int)(p % w),
+                       workspace + i * k_dim);
         }
         /* Start from the bias and let sgemm add to it (beta = 1): one pass
          * over the output instead of sgemm's zeroing plus a bias pass. */
-        float *dst = out + p0 * conv->cout;
+        float *dst = out + p0 * io.out_stride;
         for (size_t i = 0; i < m; i++)
-            memcpy(dst + i * conv->cout, conv->bias, sizeof(float) * conv->cout);
+            memcpy(dst + i * io.out_stride, conv->bias, sizeof(float) * conv->cout);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                     (int)m, conv->cout, (int)k_dim,
                     1.0f, workspace, (int)k_dim,
                     conv->weight, conv->cout,
-                    1.0f, dst, conv->cout);
-        epilogue(conv, out, p0, p0 + m, ep, FALSE);
+                    1.0f, dst, (int)io.out_stride);
+        epilogue(conv, out, p0, p0 + m, &io);
     }
 }
 
@@ -191,6 +230,7 @@ static void forward_scatter(const SrganConv *conv, const float *in, int h, int w
     const int taps = k * k, n_dim = taps * cout;
     const int rows = scatter_chunk_rows(conv, h, w);
     const size_t plane = (size_t)h * w;
+    const Io io = resolve_io(conv, ep);
     float *wt = workspace;                          /* (taps·cout, cin) */
     float *sums = wt + (size_t)n_dim * cin;         /* (cout, h, w): one plane per channel */
     float *contrib = sums + plane * cout;           /* (taps·cout, rows·w) */
@@ -212,7 +252,7 @@ static void forward_scatter(const SrganConv *conv, const float *in, int h, int w
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                     n_dim, m, cin,
                     1.0f, wt, cin,
-                    in + (size_t)y0 * w * cin, cin,
+                    in + (size_t)y0 * w * io.in_stride, (int)io.in_stride,
                     0.0f, contrib, m);
         /* Input pixel (sy, sx) through tap (ky, kx) lands on output
          * (sy - ky + pad, sx - kx + pad), when that is inside. */
@@ -238,8 +278,8 @@ static void forward_scatter(const SrganConv *conv, const float *in, int h, int w
     }
     for (size_t p = 0; p < plane; p++)
         for (int o = 0; o < cout; o++)
-            out[p * cout + o] = sums[o * plane + p];
-    epilogue(conv, out, 0, plane, ep, FALSE);
+            out[p * io.out_stride + o] = sums[o * plane + p];
+    epilogue(conv, out, 0, plane, &io);
 }
 
 void srgan_conv_forward(const SrganConv *conv, const float *in, int h, int w,

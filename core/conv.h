@@ -44,6 +44,9 @@ typedef struct {
 
 /* Builds conv->fast for the best kernel on this CPU (may leave it NULL). */
 void srgan_conv_prepare(SrganConv *conv);
+/* The same, but a Winograd kernel transforms the weights on every call
+ * rather than keeping a transformed copy 4× their size (see conv-fast.h). */
+void srgan_conv_prepare_per_call(SrganConv *conv);
 void srgan_conv_release(SrganConv *conv);
 
 /* Scratch floats srgan_conv_forward() needs for an h×w input. */

@@ -92,6 +92,13 @@ static ScratchSizes scratch_sizes(const SrganModel *model, int max_h, int max_w)
     return z;
 }
 
+int srgan_generator_hr_block(const SrganModel *model, int max_h, int max_w)
+{
+    ScratchSizes z = scratch_sizes(model, max_h, max_w);
+    g_free(z.storage);
+    return z.hr_block;
+}
+
 size_t srgan_generator_scratch_bytes(const SrganModel *model, int max_h, int max_w)
 {
     ScratchSizes z = scratch_sizes(model, max_h, max_w);

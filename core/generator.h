@@ -21,6 +21,9 @@ typedef struct SrganGeneratorScratch SrganGeneratorScratch;
  * receptive radius, rounded up). */
 int srgan_generator_receptive_radius(const SrganModel *model);
 
+/* The side of the second phase's blocks for inputs up to max_h × max_w. */
+int srgan_generator_hr_block(const SrganModel *model, int max_h, int max_w);
+
 /* Bytes a scratch for inputs up to max_h × max_w would allocate. */
 size_t srgan_generator_scratch_bytes(const SrganModel *model, int max_h, int max_w);
 

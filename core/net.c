@@ -269,9 +269,24 @@ SrganOp *srgan_net_find_conv(SrganNet *net, const char *name)
     return NULL;
 }
 
+/* Winograd keeps 36 transformed values per 9 weights.  For a model like
+ * RRDBNet x4plus (16.7 M weights) those copies alone would be 268 MB; past
+ * this size the convs transform their weights on every call instead (about
+ * 1 % slower on a full tile, memory 4× smaller). */
+#define PACKED_WEIGHTS_BUDGET ((size_t)64 << 20)
+
 void srgan_net_prepare(SrganNet *net)
 {
+    size_t packed = 0;
     for (int i = 0; i < net->n_ops; i++)
-        if (net->ops[i].kind == SRGAN_OP_CONV)
+        if (net->ops[i].kind == SRGAN_OP_CONV && net->ops[i].conv.ksize == 3)
+            packed += sizeof(float) * 36 * net->ops[i].conv.cin * net->ops[i].conv.cout;
+    for (int i = 0; i < net->n_ops; i++) {
+        if (net->ops[i].kind != SRGAN_OP_CONV)
+            continue;
+        if (packed > PACKED_WEIGHTS_BUDGET)
+            srgan_conv_prepare_per_call(&net->ops[i].conv);
+        else
             srgan_conv_prepare(&net->ops[i].conv);
+    }
 }

@@ -18,15 +18,18 @@
  */
 #include "generator.h"
 #include "pixels.h"
+#include "tiler.h"
 
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Memory the automatic tile size aims for: 64 MB per thread, and no more
- * than 384 MB for all threads together, so that many-core machines stay
- * within the same bound as small ones (smaller tiles, more halo work). */
-#define AUTO_TILE_BYTES_PER_THREAD ((size_t)64 << 20)
+/* Memory the automatic tile size aims for: 384 MB for all threads'
+ * buffers together, shared out between them, so that a 3000×3000 upscale
+ * stays under 512 MB of peak RSS with the model and the caller's buffers.
+ * Big tiles matter: each tile recomputes its halo, so the work grows as
+ * ((tile + 2·halo) / tile)²; docs/speed.md has the figures.  Many-core
+ * machines stay within the same bound (smaller tiles, more halo work). */
 #define AUTO_TILE_BYTES_TOTAL ((size_t)384 << 20)
 
 void srgan_params_init(SrganParams *params, gsize struct_size)
@@ -356,9 +359,13 @@ static gsize default_memory_limit(void)
     return limit;
 }
 
+/* "64.0 MiB", with a plain space (GLib uses a no-break space, which
+ * terminals without UTF-8 and ImageMagick's messages mangle). */
 static char *format_bytes(gsize bytes)
 {
-    return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_auto(GStrv) parts = g_strsplit(text, "\u00a0", -1);
+    return g_strjoinv(" ", parts);
 }
 
 /* A small region fits in fewer automatic tiles than there are threads,
@@ -437,11 +444,11 @@ static gboolean plan_job(Job *job, SrganModel *model, int width, int height, Srg
         /* Fewer threads rather than more memory than allowed. */
         threads = (int)MIN((gsize)threads, MAX(limit / per_thread, 1));
     } else {
-        size_t budget = MIN(AUTO_TILE_BYTES_PER_THREAD, AUTO_TILE_BYTES_TOTAL / threads);
+        size_t budget = AUTO_TILE_BYTES_TOTAL / threads;
         while (threads > 1 && tile_bytes(job, SRGAN_TILE_SIZE_MIN) > limit / threads)
             threads--;
         budget = MIN(budget, limit / threads);
-        const int tile = largest_tile(job, budget, 1024);
+        const int tile = largest_tile(job, budget, SRGAN_TILE_SIZE_MAX);
         if (!tile) {
             g_autofree char *need = format_bytes(tile_bytes(job, SRGAN_TILE_SIZE_MIN));
             g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
@@ -455,6 +462,66 @@ static gboolean plan_job(Job *job, SrganModel *model, int width, int height, Srg
     job->tiles_x = (job->rw + job->tile_w - 1) / job->tile_w;
     job->tiles_y = (job->rh + job->tile_h - 1) / job->tile_h;
     *threads_out = MIN(threads, job->tiles_x * job->tiles_y);
+    return TRUE;
+}
+
+/* Multiply-adds of the tiled run against the untiled one: each tile runs
+ * the first phase on its extent (tile + halo, clipped) and the second on
+ * blocks of its crop, each with the second phase's halo. */
+static double work_ratio(const Job *job)
+{
+    const SrganNet *net = job->model->net;
+    double lr_macs = 0.0, hr_macs = 0.0;
+    for (int i = 0; i < net->n_ops; i++) {
+        const SrganOp *op = &net->ops[i];
+        if (op->kind != SRGAN_OP_CONV)
+            continue;
+        const double level = net->buffers[op->src].level;
+        const double macs = (double)op->conv.ksize * op->conv.ksize * op->conv.cin * op->conv.cout
+                            * level * level;
+        *(i < net->hr_start ? &lr_macs : &hr_macs) += macs;
+    }
+    int max_h, max_w;
+    ext_size(job, &max_h, &max_w);
+    const int step = srgan_generator_hr_block(job->model, max_h, max_w), hh = net->hr_halo;
+    double lr_area = 0.0, hr_area = 0.0;
+    for (int ty = job->ry; ty < job->ry + job->rh; ty += job->tile_h)
+        for (int tx = job->rx; tx < job->rx + job->rw; tx += job->tile_w) {
+            const int tw = MIN(job->tile_w, job->rx + job->rw - tx);
+            const int th = MIN(job->tile_h, job->ry + job->rh - ty);
+            const int ex = MAX(0, tx - job->halo), ey = MAX(0, ty - job->halo);
+            const int ew = MIN(job->width, tx + tw + job->halo) - ex;
+            const int eh = MIN(job->height, ty + th + job->halo) - ey;
+            lr_area += (double)ew * eh;
+            for (int by = ty; by < ty + th; by += step)
+                for (int bx = tx; bx < tx + tw; bx += step) {
+                    const int x0 = MAX(ex, bx - hh), x1 = MIN(ex + ew, MIN(bx + step, tx + tw) + hh);
+                    const int y0 = MAX(ey, by - hh), y1 = MIN(ey + eh, MIN(by + step, ty + th) + hh);
+                    hr_area += (double)(x1 - x0) * (y1 - y0);
+                }
+        }
+    return (lr_macs * lr_area + hr_macs * hr_area) / ((lr_macs + hr_macs) * job->rw * job->rh);
+}
+
+gboolean srgan_tiler_plan(SrganModel *model, int width, int height, SrganPixels pixels,
+                          const SrganParams *params, SrganTilePlan *plan, GError **error)
+{
+    SrganParams p;
+    Job job;
+    int threads = 0;
+    if (!read_params(params, &p, error)
+        || !check_arguments(model, width, height, pixels, (SrganReadFunc)1, (SrganWriteFunc)1, &p, error)
+        || !plan_job(&job, model, width, height, pixels, &p, &threads, error))
+        return FALSE;
+    int max_h, max_w;
+    ext_size(&job, &max_h, &max_w);
+    *plan = (SrganTilePlan){
+        .tile_w = job.tile_w, .tile_h = job.tile_h, .halo = job.halo, .threads = threads,
+        .tiles_x = job.tiles_x, .tiles_y = job.tiles_y,
+        .bytes_per_thread = worker_bytes(model, pixels, MIN(MAX(job.tile_w, job.tile_h),
+                                                            MAX(job.rw, job.rh)), max_h, max_w),
+        .work_ratio = work_ratio(&job),
+    };
     return TRUE;
 }
 

@@ -148,6 +148,52 @@ srgan_plugin_load_model(const SrganPluginOptions *options, GError **error)
     return model;
 }
 
+gsize
+srgan_plugin_memory_limit(guint64 tile_cache_bytes)
+{
+    /* tile-cache-size is how much memory the user lets GIMP keep pixels in
+     * before it swaps (by default half of the RAM).  The plug-in runs beside
+     * that cache, holding its own copy of the layer and of the result, so
+     * the network's buffers get half of it: with GIMP's defaults, a quarter
+     * of the RAM.  A tiny cache still leaves the core 16 MiB, enough for
+     * small automatic tiles, rather than a budget no tile fits in. */
+    if (tile_cache_bytes == 0)
+        return 0;
+    guint64 limit = MAX(tile_cache_bytes / 2, (guint64) 16 << 20);
+    return (gsize) MIN(limit, (guint64) G_MAXSIZE);
+}
+
+void
+srgan_plugin_test_progress(double fraction)
+{
+    const char *path = g_getenv("SRGAN_TEST_PROGRESS_FILE");
+
+    if (path != NULL && path[0] != '\0') {
+        char text[G_ASCII_DTOSTR_BUF_SIZE];
+
+        g_ascii_formatd(text, sizeof text, "%.4f\n", fraction);
+        (void) g_file_set_contents(path, text, -1, NULL);
+    }
+}
+
+/* SRGAN_TEST_FAIL_AFTER_TILES (see srgan-common.h): -1 when unset. */
+static gint64
+test_fail_after_reads(void)
+{
+    static gint64 after;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        const char *value = g_getenv("SRGAN_TEST_FAIL_AFTER_TILES");
+
+        after = -1;
+        if (value != NULL && !g_ascii_string_to_signed(value, 10, 0, G_MAXINT, &after, NULL))
+            after = -1;
+        g_once_init_leave(&once, 1);
+    }
+    return after;
+}
+
 int
 srgan_plugin_model_scale(const SrganPluginOptions *options, GError **error)
 {
@@ -291,8 +337,16 @@ read_rect(gpointer user_data, int x, int y, int width, int height,
     RenderJob *job = user_data;
     GeglRectangle rect = { job->src_extent.x + x, job->src_extent.y + y,
                            width, height };
-    (void) error;
+    static gint reads;   /* of this plug-in process, for the test hook */
 
+    if (test_fail_after_reads() >= 0 &&
+        g_atomic_int_add(&reads, 1) >= test_fail_after_reads()) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_CALLBACK,
+                    "test hook SRGAN_TEST_FAIL_AFTER_TILES=%" G_GINT64_FORMAT
+                    ": reading source pixels %d,%d %d×%d failed",
+                    test_fail_after_reads(), x, y, width, height);
+        return FALSE;
+    }
     gegl_buffer_get(job->src, &rect, 1.0, job->float_format, buf,
                     GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
     return TRUE;
@@ -310,6 +364,51 @@ write_rect(gpointer user_data, int x, int y, int width, int height,
 
     gegl_buffer_set(job->dst, &rect, 0, job->float_format, buf,
                     GEGL_AUTO_ROWSTRIDE);
+    return TRUE;
+}
+
+/* The core's parameters for the options (tile size, threads, memory). */
+static SrganParams
+params_for_options(const SrganPluginOptions *options)
+{
+    SrganParams params = srgan_params_default();
+
+    params.tile_size = options->tile_size;
+    params.threads = options->threads;
+    params.halo = options->halo;
+    params.memory_limit = options->memory_limit;
+    return params;
+}
+
+/* The core's English message about the memory limit, with the GIMP
+ * setting it comes from. */
+static void
+explain_memory_limit(GError **error)
+{
+    if (error != NULL && g_error_matches(*error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT)) {
+        GError *explained = g_error_new(SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT,
+            _("%s. The plug-in may use half of GIMP's tile cache (Edit → Preferences → "
+              "System Resources); choose a smaller tile size, or 0 (automatic)."),
+            (*error)->message);
+
+        g_clear_error(error);
+        g_propagate_error(error, explained);
+    }
+}
+
+gboolean
+srgan_plugin_check(SrganModel *model, const Babl *format, int width, int height,
+                   const SrganPluginOptions *options, GError **error)
+{
+    SrganParams params = params_for_options(options);
+
+    if (!srgan_plugin_options_validate(options, error))
+        return FALSE;
+    if (!srgan_upscale_check(model, width, height, srgan_plugin_pixels_for_format(format),
+                             &params, NULL, NULL, error)) {
+        explain_memory_limit(error);
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -341,10 +440,7 @@ srgan_plugin_render(SrganModel *model, GeglBuffer *src,
         return FALSE;
     }
 
-    SrganParams params = srgan_params_default();
-    params.tile_size = options->tile_size;
-    params.threads = options->threads;
-    params.halo = options->halo;
+    SrganParams params = params_for_options(options);
     params.region_x = region->x - job.src_extent.x;
     params.region_y = region->y - job.src_extent.y;
     params.region_width = region->width;
@@ -353,8 +449,12 @@ srgan_plugin_render(SrganModel *model, GeglBuffer *src,
     params.progress_data = progress_data;
     params.cancellable = cancellable;
 
-    return srgan_upscale(model, job.src_extent.width, job.src_extent.height,
-                         pixels, read_rect, write_rect, &job, &params, error);
+    if (!srgan_upscale(model, job.src_extent.width, job.src_extent.height,
+                       pixels, read_rect, write_rect, &job, &params, error)) {
+        explain_memory_limit(error);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 GeglBuffer *

@@ -47,6 +47,10 @@ typedef struct {
     int halo;           /* 0 = the model's default, else 1…SRGAN_PLUGIN_HALO_MAX */
     int tile_size;      /* 0 = automatic, else 16…SRGAN_PLUGIN_TILE_MAX */
     int threads;        /* 0 = automatic, else 1…SRGAN_THREADS_MAX */
+    /* Bytes the core may use for its tile buffers (SrganParams.memory_limit);
+     * 0 = the core's default.  Not a user option: the GIMP side sets it
+     * from GIMP's tile cache size, see srgan_plugin_memory_limit(). */
+    gsize memory_limit;
 } SrganPluginOptions;
 
 void srgan_plugin_options_clear(SrganPluginOptions *options);
@@ -98,6 +102,21 @@ int srgan_plugin_effective_halo(SrganModel *model, const SrganPluginOptions *opt
 /* Translated description of the halo option (PDB argument and tooltip). */
 const char *srgan_plugin_halo_blurb(void);
 
+/* The core's memory budget for a GIMP whose tile cache (gimprc
+ * `tile-cache-size`, in bytes) is `tile_cache_bytes`; 0 when unknown. */
+gsize srgan_plugin_memory_limit(guint64 tile_cache_bytes);
+
+/* Test hooks, read from the environment (GIMP passes its own environment
+ * to plug-ins); the tests in tests/gimp use them, users never need them:
+ *   SRGAN_TEST_FAIL_AFTER_TILES=N  every source read after the first N of
+ *       this plug-in run fails, as a read error would: a layer that fails
+ *       half-way, after others (or part of it) were already upscaled.
+ *   SRGAN_TEST_PROGRESS_FILE=PATH  each progress update of the final
+ *       upscale is written to PATH (replaced atomically), so that a test
+ *       can wait until the upscale is under way instead of sleeping.
+ * Without them set, both cost one getenv per run. */
+void srgan_plugin_test_progress(double fraction);
+
 /* Scale of the default (4×) model if it can be read, else 4: the menu
  * label follows it. */
 int srgan_plugin_default_scale(void);
@@ -129,6 +148,16 @@ gboolean srgan_plugin_render(SrganModel *model,
                              gpointer progress_data,
                              GCancellable *cancellable,
                              GError **error);
+
+/* Everything srgan_plugin_render() would refuse for a whole `width`×`height`
+ * buffer of `format` (the options, sizes, the tile buffers against
+ * options->memory_limit), checked without computing anything, so that a
+ * front end can refuse before it touches its image.  A memory refusal
+ * says how to raise GIMP's budget. */
+gboolean srgan_plugin_check(SrganModel *model, const Babl *format,
+                            int width, int height,
+                            const SrganPluginOptions *options,
+                            GError **error);
 
 /* An in-memory copy of `rect` of `drawable_buffer` (same format), safe to
  * hand to srgan_plugin_render() on any thread. */

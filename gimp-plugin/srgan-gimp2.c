@@ -5,12 +5,15 @@
  * (GTK 2), and the commit into the image.  Pixels are upscaled by
  * srgan-common.c, exactly as in the GIMP 3 plug-in.
  *
- * The upscale is computed into a new buffer first; the image is touched only
+ * All or nothing: every check comes first (image mode, the drawable, the
+ * options, the model, the size of the canvas and of every layer once
+ * scaled); then the upscale is computed into a new buffer, within the
+ * memory budget derived from GIMP's tile cache.  The image is touched only
  * after it succeeded, inside one undo group: the image is scaled with GIMP's
  * cubic interpolation (canvas, other layers, masks, channels and paths stay
  * aligned), then the chosen layer's pixels are replaced by the SRGAN result
- * through its shadow buffer.  A cancel (GIMP kills the plug-in) or an error
- * before that point leaves the image exactly as it was.
+ * through its shadow buffer.  A failed check, a failed upscale or a cancel
+ * (GIMP kills the plug-in) leaves the image exactly as it was.
  */
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
@@ -198,7 +201,50 @@ on_progress(gpointer user_data, double fraction)
 {
     (void) user_data;
     gimp_progress_update(fraction);
+    srgan_plugin_test_progress(fraction);
     return TRUE;   /* a cancel in GIMP kills the plug-in: nothing to undo */
+}
+
+/* Refuses, before anything is changed, a layer (chosen or not: the whole
+ * image is scaled) that would exceed GIMP's size limit once scaled; layer
+ * groups are walked into, since their children are scaled too. */
+static gboolean
+check_layer_sizes(const gint *items, int n, int scale, GError **error)
+{
+    for (int i = 0; i < n; i++) {
+        int w = gimp_drawable_width(items[i]), h = gimp_drawable_height(items[i]);
+
+        if ((gint64) w * scale > GIMP_MAX_IMAGE_SIZE || (gint64) h * scale > GIMP_MAX_IMAGE_SIZE) {
+            g_autofree char *name = gimp_item_get_name(items[i]);
+
+            g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_TOO_LARGE,
+                        _("The layer “%s” (%d×%d) would be larger than GIMP's limit of "
+                          "%d pixels per side once scaled %d×."),
+                        name, w, h, GIMP_MAX_IMAGE_SIZE, scale);
+            return FALSE;
+        }
+        if (gimp_item_is_group(items[i])) {
+            gint n_children = 0;
+            g_autofree gint *children = gimp_item_get_children(items[i], &n_children);
+
+            if (!check_layer_sizes(children, n_children, scale, error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The core's memory budget from GIMP's tile cache size (gimprc
+ * tile-cache-size; GIMP answers with its default when gimprc has none). */
+static gsize
+memory_limit_from_gimprc(void)
+{
+    g_autofree char *value = gimp_gimprc_query("tile-cache-size");
+    guint64 bytes = 0;
+
+    if (value == NULL || !gimp_memsize_deserialize(value, &bytes))
+        return 0;
+    return srgan_plugin_memory_limit(bytes);
 }
 
 static gboolean
@@ -237,6 +283,14 @@ upscale(gint32 image_id, gint32 drawable_id, const SrganPluginOptions *options,
                     GIMP_MAX_IMAGE_SIZE);
         return FALSE;
     }
+    gint n_layers = 0;
+    g_autofree gint *layers = gimp_image_get_layers(image_id, &n_layers);
+    if (!check_layer_sizes(layers, n_layers, scale, error))
+        return FALSE;
+    /* The core's own checks (tile buffers against the memory budget above
+     * all), before anything is computed. */
+    if (!srgan_plugin_check(model, gimp_drawable_get_format(drawable_id), w, h, options, error))
+        return FALSE;
 
     gimp_progress_init(_("SRGAN super-resolution"));
 
@@ -333,6 +387,7 @@ run(const gchar *name, gint nparams, const GimpParam *param,
         status = GIMP_PDB_CALLING_ERROR;
     }
 
+    options.memory_limit = memory_limit_from_gimprc();
     if (status == GIMP_PDB_SUCCESS) {
         if (upscale(image_id, drawable_id, &options, &error)) {
             if (run_mode != GIMP_RUN_NONINTERACTIVE)

@@ -9,12 +9,16 @@
  * plug-in, and a script could not name a model installed since.  Pixels are
  * upscaled by srgan-common.c, exactly as in the GIMP 2.10 plug-in.
  *
- * Every chosen layer is upscaled into a new buffer first; the image is
- * touched only after all succeeded, inside one undo group: the image is
- * scaled with GIMP's cubic interpolation (canvas, other layers, masks,
- * channels and paths stay aligned), then each chosen layer's pixels are
- * replaced by its SRGAN result through the shadow buffer.  A cancel (GIMP
- * kills the plug-in) or an error before that leaves the image as it was.
+ * All or nothing: every check comes first (image mode, the layers chosen,
+ * the options, the model, the size of the canvas and of every layer once
+ * scaled); then every chosen layer is upscaled into a new buffer, within
+ * the memory budget derived from GIMP's tile cache.  Only when all of that
+ * succeeded is the image touched, inside one undo group: it is scaled with
+ * GIMP's cubic interpolation (canvas, other layers, masks, channels and
+ * paths stay aligned), then each chosen layer's pixels are replaced by its
+ * SRGAN result through the shadow buffer.  A failed check, a failed layer
+ * (even the last one, half-way) or a cancel (GIMP kills the plug-in) leaves
+ * the image as it was.
  */
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
@@ -275,7 +279,10 @@ on_progress(gpointer user_data, double fraction)
 {
     ProgressSpan *span = user_data;
 
-    gimp_progress_update((span->layer + fraction) / span->layers);
+    double overall = (span->layer + fraction) / span->layers;
+
+    gimp_progress_update(overall);
+    srgan_plugin_test_progress(overall);
     return TRUE;   /* a cancel in GIMP kills the plug-in: nothing to undo */
 }
 
@@ -304,6 +311,49 @@ check_drawables(GimpImage *image, GimpDrawable **drawables, int n, GError **erro
     return TRUE;
 }
 
+/* Refuses, before anything is changed, a layer (chosen or not: the whole
+ * image is scaled) that would exceed GIMP's size limit once scaled; layer
+ * groups are walked into, since their children are scaled too.  A layer
+ * may be larger than the canvas, so the canvas check alone is not enough. */
+static gboolean
+check_layer_sizes(GimpItem **items, int scale, GError **error)
+{
+    for (int i = 0; items != NULL && items[i] != NULL; i++) {
+        GimpDrawable *drawable = GIMP_DRAWABLE(items[i]);
+        int w = gimp_drawable_get_width(drawable), h = gimp_drawable_get_height(drawable);
+
+        if ((gint64) w * scale > GIMP_MAX_IMAGE_SIZE || (gint64) h * scale > GIMP_MAX_IMAGE_SIZE) {
+            g_autofree char *name = gimp_item_get_name(items[i]);
+
+            g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_TOO_LARGE,
+                        _("The layer “%s” (%d×%d) would be larger than GIMP's limit of "
+                          "%d pixels per side once scaled %d×."),
+                        name, w, h, GIMP_MAX_IMAGE_SIZE, scale);
+            return FALSE;
+        }
+        if (gimp_item_is_group(items[i])) {
+            g_autofree GimpItem **children = gimp_item_get_children(items[i]);
+
+            if (!check_layer_sizes(children, scale, error))
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The core's memory budget from GIMP's tile cache size (gimprc
+ * tile-cache-size; GIMP answers with its default when gimprc has none). */
+static gsize
+memory_limit_from_gimprc(void)
+{
+    g_autofree char *value = gimp_gimprc_query("tile-cache-size");
+    guint64 bytes = 0;
+
+    if (value == NULL || !gimp_memsize_deserialize(value, &bytes))
+        return 0;
+    return srgan_plugin_memory_limit(bytes);
+}
+
 static gboolean
 upscale(GimpImage *image, GimpDrawable **drawables, const SrganPluginOptions *options,
         GError **error)
@@ -330,6 +380,17 @@ upscale(GimpImage *image, GimpDrawable **drawables, const SrganPluginOptions *op
                     GIMP_MAX_IMAGE_SIZE);
         return FALSE;
     }
+    g_autofree GimpLayer **layers = gimp_image_get_layers(image);
+    if (!check_layer_sizes((GimpItem **) layers, scale, error))
+        return FALSE;
+    /* The core's own checks (tile buffers against the memory budget
+     * above all) for every chosen layer, before the first is computed. */
+    for (int i = 0; i < n; i++) {
+        if (!srgan_plugin_check(model, gimp_drawable_get_format(drawables[i]),
+                                gimp_drawable_get_width(drawables[i]),
+                                gimp_drawable_get_height(drawables[i]), options, error))
+            return FALSE;
+    }
 
     gimp_progress_init(_("SRGAN super-resolution"));
 
@@ -352,7 +413,9 @@ upscale(GimpImage *image, GimpDrawable **drawables, const SrganPluginOptions *op
             return FALSE;
     }
 
-    /* Commit: one undo group. */
+    /* Commit: one undo group.  Nothing below can fail on an image that
+     * passed the checks above: scaling by a whole factor gives every layer
+     * exactly `scale` times its size. */
     gimp_image_undo_group_start(image);
     gimp_context_push();
     gimp_context_set_interpolation(GIMP_INTERPOLATION_CUBIC);
@@ -405,6 +468,7 @@ srgan_run(GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
     }
 
     options_from_config(&options, config);
+    options.memory_limit = memory_limit_from_gimprc();
     gboolean ok = upscale(image, drawables, &options, &error);
     srgan_plugin_options_clear(&options);
 

@@ -101,6 +101,38 @@ static MagickBooleanType check_resource_limits(const Image *frame, size_t column
     return MagickTrue;
 }
 
+/* Worker threads: the srgan:threads define (0 = one per core), but never
+ * more than ImageMagick's thread limit, which -limit thread, policy.xml,
+ * MAGICK_THREAD_LIMIT and OMP_NUM_THREADS set for its own operators: a
+ * user who keeps ImageMagick to one core means this filter too. */
+static int worker_threads(const FilterOptions *options)
+{
+    const MagickSizeType limit = GetMagickResourceLimit(ThreadResource);
+    const MagickSizeType wanted = options->threads != 0 ? (MagickSizeType) options->threads
+                                                        : (MagickSizeType) g_get_num_processors();
+    /* ImageMagick itself treats a limit of 0 as 1. */
+    return (int) CLAMP(MIN(wanted, limit), 1, SRGAN_THREADS_MAX);
+}
+
+/* The core's budget for its tile buffers: ImageMagick's memory limit
+ * (-limit memory, policy.xml, MAGICK_MEMORY_LIMIT), which the user set to
+ * bound what ImageMagick takes.  An automatic tile size and thread count
+ * shrink to fit it; an explicit srgan:tile that cannot is refused before
+ * anything is allocated.  ImageMagick's own pixel cache (the source and
+ * result images) is not part of it: ImageMagick keeps that under the same
+ * limit itself, by moving images to memory-mapped or disk storage when it
+ * is reached.  Subtracting what the cache already holds instead would make
+ * the budget depend on how many frames were done before, and fail frames
+ * late in a long file that the first frames upscaled fine.  No limit
+ * (`-limit memory unlimited`) leaves the core's default. */
+static gsize memory_budget(void)
+{
+    const MagickSizeType limit = GetMagickResourceLimit(MemoryResource);
+    if (limit >= MagickResourceInfinity)
+        return 0;
+    return (gsize) MIN(MAX(limit, 1), (MagickSizeType) G_MAXSIZE);
+}
+
 static MagickBooleanType is_grey_colorspace(ColorspaceType colorspace)
 {
     return colorspace == GRAYColorspace || colorspace == LinearGRAYColorspace;
@@ -140,6 +172,16 @@ static void throw_core_error(const GError *error, const FrameJob *job, Exception
         return;
     }
     const ExceptionType severity = FilterError;
+    if (g_error_matches(error, SRGAN_ERROR, SRGAN_ERROR_MEMORY_LIMIT)) {
+        /* The core names the limit and a tile size that fits; say where
+         * the limit comes from here. */
+        ThrowMagickException(exception, GetMagickModule(), severity,
+                             "srgan: over the memory limit",
+                             "`%s': %s. The limit is ImageMagick's memory resource: raise "
+                             "it with -limit memory or in policy.xml, or choose a smaller "
+                             "srgan:tile", job->monitored->filename, error->message);
+        return;
+    }
     if (job->callback_exception->severity != UndefinedException)
         ThrowMagickException(exception, GetMagickModule(), severity, "srgan: upscale failed",
                              "`%s': %s: %s", job->monitored->filename, error->message,
@@ -192,8 +234,9 @@ Image *filter_upscale_frame(const Image *frame, SrganModel *model,
                                     : (alpha ? SRGAN_PIXELS_RGBA : SRGAN_PIXELS_RGB);
     SrganParams params = srgan_params_default();
     params.tile_size = options->tile_size;
-    params.threads = options->threads;
+    params.threads = worker_threads(options);
     params.halo = options->halo;
+    params.memory_limit = memory_budget();
     params.progress = report_progress;
     params.progress_data = &job;
 

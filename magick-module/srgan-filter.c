@@ -7,9 +7,17 @@
  * ImageMagick finds srgan.la in its filter folder (or MAGICK_CODER_FILTER_PATH
  * / MAGICK_FILTER_MODULE_PATH), opens srgan.so with libltdl, calls
  * srganImage() once for the whole image list and closes the module again:
- * nothing may outlive the call.  Every frame is upscaled first and the list
- * is changed only when all of them succeeded, so an error or a cancel
- * leaves the caller's images exactly as they were. */
+ * nothing may outlive the call.
+ *
+ * Frames are replaced one at a time: as soon as a frame is upscaled its
+ * result takes the frame's place in the list, so the module's own working
+ * memory (the core's tile buffers, a colour-converted copy) is that of one
+ * frame however long the file is.  The list itself must end up holding
+ * every upscaled frame for the writer, as after any ImageMagick operator.
+ * The replaced originals are kept aside, unlinked, until the last frame is
+ * done: they are the input (1/scale² of the output), and they let an error
+ * or a cancel in frame k put frames 0…k-1 back, so the caller's list is
+ * left exactly as it was — the same Image pointers — never half upscaled. */
 #include <assert.h>
 #include <string.h>
 
@@ -66,6 +74,21 @@ static SrganModel *load_model(const FilterOptions *options, ExceptionInfo *excep
     return model;
 }
 
+/* Puts `replacement` (a detached image) where `image` is in its list and
+ * detaches `image` without destroying it: ReplaceImageInList() would
+ * destroy it, and the original is needed to undo the swap on failure. */
+static void swap_in_list(Image *image, Image *replacement)
+{
+    replacement->previous = image->previous;
+    replacement->next = image->next;
+    if (replacement->previous != NULL)
+        replacement->previous->next = replacement;
+    if (replacement->next != NULL)
+        replacement->next->previous = replacement;
+    image->previous = NULL;
+    image->next = NULL;
+}
+
 ModuleExport size_t srganImage(Image **images, const int argc, const char **argv,
                                ExceptionInfo *exception)
 {
@@ -92,34 +115,37 @@ ModuleExport size_t srganImage(Image **images, const int argc, const char **argv
         return MagickImageFilterSignature;
     }
 
-    size_t count = 0;
-    for (const Image *frame = *images; frame != NULL; frame = GetNextImageInList(frame))
-        count++;
-    Image **results = g_new0(Image *, count);
+    /* Upscale and swap in each frame as it is done, keeping the original
+     * aside (see the top of this file). */
+    g_autoptr(GPtrArray) originals = g_ptr_array_new();
+    g_autoptr(GPtrArray) results = g_ptr_array_new();
     MagickBooleanType status = MagickTrue;
-    size_t index = 0;
-    for (const Image *frame = *images; frame != NULL && status != MagickFalse;
-         frame = GetNextImageInList(frame), index++) {
-        results[index] = filter_upscale_frame(frame, model, &options, exception);
-        status = results[index] != NULL ? MagickTrue : MagickFalse;
-    }
-
-    if (status != MagickFalse) {
-        /* Swap every frame for its result, keeping the list order. */
-        Image *frame = *images;
-        for (index = 0; index < count; index++) {
-            Image *next = GetNextImageInList(frame);
-            Image *slot = frame;
-            ReplaceImageInList(&slot, results[index]);
-            frame = next;
+    Image *frame = *images;
+    while (frame != NULL) {
+        Image *next = GetNextImageInList(frame);
+        Image *result = filter_upscale_frame(frame, model, &options, exception);
+        if (result == NULL) {
+            status = MagickFalse;
+            break;
         }
-        *images = results[0];
-    } else {
-        for (index = 0; index < count; index++)
-            if (results[index] != NULL)
-                DestroyImage(results[index]);
+        swap_in_list(frame, result);
+        g_ptr_array_add(originals, frame);
+        g_ptr_array_add(results, result);
+        frame = next;
     }
-    g_free(results);
+    for (guint i = 0; i < originals->len; i++) {
+        Image *original = g_ptr_array_index(originals, i);
+        Image *result = g_ptr_array_index(results, i);
+        if (status != MagickFalse) {
+            DestroyImage(original);
+        } else {
+            swap_in_list(result, original);
+            DestroyImage(result);
+        }
+    }
+    if (status != MagickFalse)
+        *images = g_ptr_array_index(results, 0);   /* it took the place of *images */
+
     srgan_model_unref(model);
     filter_options_clear(&options);
     return MagickImageFilterSignature;

@@ -81,8 +81,9 @@ for line in open(sys.argv[1]):
     fi
 }
 core_tests="kernels fixtures fixtures-portable tiler rss conv-fast test-shipped test-malformed
-test-reproducible fuzz-replay metrics matlab-reference photos-x4-gain trainer-train trainer-cli"
-frontend_tests="gimp-plugin gimp-cancel gimp-undo rgb alpha grey depth16 multiframe cmyk limits cancel"
+test-reproducible test-convert-pth fuzz-replay metrics matlab-reference photos-x4-gain trainer-train trainer-cli
+api exports rss-rrdbnet halo-default-rrdbnet"
+frontend_tests="gimp-plugin gimp-cancel gimp-undo gimp-all-or-nothing rgb alpha grey depth16 multiframe cmyk limits cancel threads memory frames-memory"
 
 meson_suite "Debian 12 build, all suites" build -Dmagick=enabled -Dgimp=enabled -Dtrainer=enabled --
 require_tests "Debian 12 build" build $core_tests $frontend_tests

@@ -11,22 +11,26 @@ srgan-x{2,4,8}.safetensors as weights/FORMAT.md describes:
     folded (the C loader folds it), so the file stays a faithful copy;
   * writes __metadata__ describing the architecture (5 blocks, 64 channels,
     shared PReLU slopes, conv+PReLU tail, (tanh+1)/2 output, input in [0,1])
-    plus the source, its sha256 and the license;
-  * writes the safetensors container itself (json + struct): header with
-    sorted keys and no spaces, padded with spaces to a multiple of 8 bytes,
-    tensors in name order, so the output is byte-for-byte reproducible.
+    plus the source, its sha256, the license, and for front ends a
+    display_name ("SRGAN 4×") and a one-line description (what to use it
+    for);
+  * writes the safetensors container with srgan_safetensors.py (shared
+    with the other converters): header with sorted keys and no spaces,
+    padded with spaces to a multiple of 8 bytes, tensors in name order, so
+    the output is byte-for-byte reproducible.
 
 Usage: convert-leftthomas.py [--source-dir DIR] [--output-dir DIR]
 """
 import argparse
 import hashlib
-import json
 import os
 import re
-import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from srgan_safetensors import safetensors_bytes, sha256_of, write_atomic  # noqa: E402
 
 SCALES = (2, 4, 8)
 SOURCE_REPO = "https://github.com/leftthomas/SRGAN"
@@ -34,14 +38,6 @@ SOURCE_COMMIT = "b0323c6"
 LICENSE_TEXT = "MIT License, Copyright (c) 2020 Hao Ren (full text in weights/LICENSE)"
 BLOCKS = 5
 CHANNELS = 64
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def rename(key, stages):
@@ -114,6 +110,8 @@ def convert(source, scale):
                 source, name, tuple(tensors[name].shape), shape))
 
     metadata = {
+        "display_name": "SRGAN %d\u00d7" % scale,  # "SRGAN 4×"
+        "description": "Clean or downscaled images: sharp detail",
         "format": "srgan-generator",
         "format_version": "1",
         "family": "srresnet",
@@ -136,21 +134,6 @@ def convert(source, scale):
     return metadata, tensors
 
 
-def safetensors_bytes(metadata, tensors):
-    header = {"__metadata__": metadata}
-    blobs = []
-    offset = 0
-    for name in sorted(tensors):
-        data = tensors[name].astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
-    text += b" " * (-(8 + len(text)) % 8)  # tensor data starts 8-byte aligned
-    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -164,11 +147,7 @@ def main():
         metadata, tensors = convert(source, scale)
         blob = safetensors_bytes(metadata, tensors)
         target = os.path.join(args.output_dir, "srgan-x%d.safetensors" % scale)
-        # Write beside the target, then rename: never a half-written file.
-        tmp = target + ".tmp"
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, target)
+        write_atomic(target, blob)
         print("%s  %s  (%d tensors, %d bytes)" % (hashlib.sha256(blob).hexdigest(), target, len(tensors), len(blob)))
     return 0
 

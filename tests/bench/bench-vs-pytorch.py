@@ -8,7 +8,9 @@ and input, interleaved in one run (issue 5).
 
 For each model — "random16": the paper's 16-block 64-channel SRResNet 4×
 with random weights, written to the srgan format so both engines load the
-same numbers; "shipped": weights/srgan-x4.safetensors — and each input size
+same numbers; "shipped": weights/srgan-x4.safetensors; "x4plus" and
+"general": the Real-ESRGAN models (weights/realesrgan-x4plus and
+realesr-general-x4v3, run in PyTorch by families_torch.py); or a path — and each input size
 it first checks that our output equals PyTorch's within 1e-4 (max absolute
 difference over the [0,1] output), then times both engines: each
 measurement is a fresh process (--warmup untimed runs, --reps timed runs)
@@ -37,6 +39,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import families_torch  # noqa: E402
 import srresnet_torch  # noqa: E402
 
 TOLERANCE = 1e-4
@@ -106,6 +109,10 @@ def measure(args, tmp):
             srresnet_torch.random_model(path, blocks=16, channels=64, scale=4, seed=5)
         elif name == "shipped":
             path = os.path.join(ROOT, "weights", "srgan-x4.safetensors")
+        elif name == "x4plus":
+            path = os.path.join(ROOT, "weights", "realesrgan-x4plus.safetensors")
+        elif name == "general":
+            path = os.path.join(ROOT, "weights", "realesr-general-x4v3.safetensors")
         else:
             path = name
         meta, _ = srresnet_torch.read_safetensors(path)
@@ -117,7 +124,7 @@ def measure(args, tmp):
     rows = []
     for name, (path, meta) in models.items():
         scale = int(meta["scale"])
-        macs = srresnet_torch.macs_per_pixel(meta)
+        macs = families_torch.macs_per_pixel(meta)
         for size in sizes:
             inp = os.path.join(tmp, f"in{size}.f32")
             if not os.path.exists(inp):

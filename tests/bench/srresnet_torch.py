@@ -17,7 +17,9 @@ import torch.nn.functional as F
 
 
 def read_safetensors(path):
-    """(metadata dict, {name: float32 ndarray}) of a safetensors file."""
+    """(metadata dict, {name: float32 ndarray}) of a safetensors file.
+    F16 tensors (the Real-ESRGAN families' conv weights) are widened to
+    float32, which is exact."""
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -26,10 +28,12 @@ def read_safetensors(path):
     base = 8 + n
     tensors = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: {name} is {info['dtype']}, not F32")
+        dtype = {"F32": "<f4", "F16": "<f2"}.get(info["dtype"])
+        if dtype is None:
+            raise ValueError(f"{path}: {name} is {info['dtype']}, not F32 or F16")
         lo, hi = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[base + lo:base + hi], dtype="<f4").reshape(info["shape"]).copy()
+        values = np.frombuffer(data[base + lo:base + hi], dtype=dtype).reshape(info["shape"])
+        tensors[name] = values.astype(np.float32)
     return meta, tensors
 
 

@@ -7,8 +7,8 @@ Same arguments, environment and output lines as srgan-bench-one: untimed
 warm-ups (SRGAN_BENCH_WARMUP, default 1),
 REPS "seconds S cpu C" lines (wall-clock and process CPU seconds), then
 "peak_rss_kb N".  Runs the network of
-srresnet_torch.py in inference mode on THREADS
-intra-op threads.  SRGAN_TORCH_LAYOUT picks the memory layout of input
+srresnet_torch.py (SRResNet) or families_torch.py (RRDBNet, SRVGGNetCompact),
+as the file's family says, in inference mode on THREADS intra-op threads.  SRGAN_TORCH_LAYOUT picks the memory layout of input
 and weights: "nchw" (default) or "channels_last".  Which one is faster
 depends on the CPU and oneDNN's kernels for it (on this project's Zen 3
 machine NCHW is 3-5x faster; on Zen 4 with AVX-512 channels_last was the
@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from srresnet_torch import SRResNet  # noqa: E402
+import families_torch  # noqa: E402
+from srresnet_torch import SRResNet, read_safetensors  # noqa: E402
 
 
 def peak_rss_kb():
@@ -51,7 +52,13 @@ def main():
         sys.exit(f"SRGAN_TORCH_LAYOUT must be nchw or channels_last, not {layout!r}")
     fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     x = torch.from_numpy(pixels).permute(2, 0, 1).unsqueeze(0).contiguous(memory_format=fmt)
-    net = SRResNet(model_path, memory_format=fmt).eval()
+    meta, _ = read_safetensors(model_path)
+    if meta.get("family", "srresnet") == "srresnet":
+        net = SRResNet(model_path, memory_format=fmt).eval()
+    else:
+        # RRDBNet / SRVGGNetCompact (families_torch.py); .to() converts
+        # their 4-D weight buffers to the layout too.
+        net = families_torch.load(model_path).to(memory_format=fmt).eval()
     with torch.inference_mode():
         for rep in range(-int(os.environ.get("SRGAN_BENCH_WARMUP", "1")), reps):
             t0, c0 = time.perf_counter(), time.process_time()

@@ -22,6 +22,9 @@ Fixture files: NAME.txt (key value lines), NAME-in.bin (height × width × 3
 float32, little-endian, HWC, values in [0,1]) and NAME-out.bin
 ((height·scale) × (width·scale) × 3, clamped to [0,1]).
 
+The Real-ESRGAN families' fixtures (realesrgan-x4plus-*, realesr-general-
+x4v3-*, rrdbnet-x4, srvgg-x4) come from the sibling make-family-fixtures.py.
+
 Usage: /usr/bin/python3 tests/core/make-fixtures.py [SHARED_DIR]
 """
 import json

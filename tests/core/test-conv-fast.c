@@ -165,6 +165,11 @@ int main(void)
         { 3, 64, 9, 1, 1, 1, FALSE },
         { 1, 16, 3, 6, 13, 16, TRUE },
         { 4, 32, 5, 11, 8, 0, TRUE },
+        /* up to 16 inputs that Winograd cannot take: RRDBNet's head at ×2
+         * (3×3 12→64 after its pixel unshuffle) */
+        { 12, 64, 3, 13, 9, 0, FALSE },
+        { 5, 16, 3, 7, 6, 16, TRUE },
+        { 15, 32, 9, 6, 5, 1, TRUE },
         /* the 9×9 tail (C→3), cut into 3×3 pieces; other k = 3m */
         { 64, 3, 9, 29, 41, 0, FALSE },
         { 64, 3, 9, 3, 5, 0, FALSE },
@@ -173,15 +178,35 @@ int main(void)
         { 8, 1, 9, 10, 14, 1, TRUE },
         { 16, 7, 9, 10, 11, 7, TRUE },
         { 8, 2, 15, 12, 9, 0, TRUE },
+        /* RRDBNet (ESRGAN): head 3→64, dense convs 64 + 32i → 32, the
+         * block's last 192→64, trunk 64→64, and the last conv 64→3 (3×3
+         * with few outputs: the split path with m = 1) */
+        { 3, 64, 3, 13, 10, 0, FALSE },
+        { 64, 32, 3, 11, 9, 1, FALSE },
+        { 96, 32, 3, 9, 10, 1, FALSE },
+        { 128, 32, 3, 7, 5, 1, FALSE },
+        { 160, 32, 3, 6, 9, 1, FALSE },
+        { 192, 32, 3, 5, 5, 1, FALSE },
+        { 192, 64, 3, 9, 7, 0, TRUE },
+        { 64, 3, 3, 21, 19, 0, FALSE },
+        { 64, 3, 3, 1, 1, 0, TRUE },
+        { 8, 1, 3, 7, 5, 1, TRUE },
+        { 16, 8, 3, 6, 7, 8, TRUE },
+        /* SRVGGNetCompact (Real-ESRGAN): 3→64, 64→64, 64→48 (×4), and the
+         * last convs at ×2 and ×3, 64→12 and 64→27 (split, m = 1) */
+        { 64, 48, 3, 10, 13, 48, FALSE },
+        { 64, 12, 3, 10, 13, 12, TRUE },
+        { 64, 27, 3, 9, 14, 1, FALSE },
+        { 16, 24, 3, 5, 6, 0, TRUE },
+        { 16, 40, 3, 5, 6, 0, FALSE },
     };
     static const Case declined[] = {
-        { 12, 16, 3, 8, 8, 0, FALSE },   /* cin not a multiple of 8 */
-        { 64, 24, 3, 8, 8, 0, FALSE },   /* 3×3 with cout not a multiple of 16 */
+        { 20, 16, 3, 8, 8, 0, FALSE },   /* cin > 16, not a multiple of 8 */
         { 64, 8, 9, 8, 8, 0, FALSE },    /* 9×9 with 9·8 > 64 piece outputs */
         { 16, 2, 5, 8, 8, 0, FALSE },    /* 5×5: not cut into 3×3 pieces */
-        { 24, 4, 3, 8, 8, 0, FALSE },    /* 3×3 with 4 outputs */
+        { 24, 72, 3, 8, 8, 0, FALSE },   /* 3×3, cout neither a multiple of 16 nor ≤ 64 */
         { 3, 24, 9, 8, 8, 0, FALSE },    /* few inputs, cout not a multiple of 16 */
-        { 5, 16, 3, 8, 8, 0, FALSE },    /* 5 inputs: neither direct nor Winograd */
+        { 17, 16, 3, 8, 8, 0, FALSE },   /* 17 inputs: neither direct nor Winograd */
     };
     int failures = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)

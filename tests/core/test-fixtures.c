@@ -108,5 +108,13 @@ int main(int argc, char **argv)
     g_test_add_data_func("/fixtures/leftthomas-x4", "leftthomas-x4", test_fixture);
     g_test_add_data_func("/fixtures/leftthomas-x8", "leftthomas-x8", test_fixture);
     g_test_add_data_func("/fixtures/paper-x4", "paper-x4", test_fixture);
+    /* RRDBNet and SRVGGNetCompact (tests/core/make-family-fixtures.py):
+     * random small models, then the shipped ones on crops of sample.png. */
+    g_test_add_data_func("/fixtures/rrdbnet-x4", "rrdbnet-x4", test_fixture);
+    g_test_add_data_func("/fixtures/srvgg-x4", "srvgg-x4", test_fixture);
+    g_test_add_data_func("/fixtures/realesrgan-x4plus-13x11", "realesrgan-x4plus-13x11", test_fixture);
+    g_test_add_data_func("/fixtures/realesrgan-x4plus-7x9", "realesrgan-x4plus-7x9", test_fixture);
+    g_test_add_data_func("/fixtures/realesr-general-x4v3-13x11", "realesr-general-x4v3-13x11", test_fixture);
+    g_test_add_data_func("/fixtures/realesr-general-x4v3-7x9", "realesr-general-x4v3-7x9", test_fixture);
     return g_test_run();
 }

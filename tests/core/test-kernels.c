@@ -121,6 +121,162 @@ static void check_conv_shape(int k, int cin, int cout, int h, int w, guint32 see
 
 static const int sizes[][2] = { { 1, 1 }, { 1, 13 }, { 13, 1 }, { 7, 5 }, { 33, 17 } };
 
+/* Copies channels [0, c) of n pixels `stride` floats apart into a packed
+ * (n, c) array, or back. */
+static void unpack(const float *wide, size_t stride, size_t n, int c, float *packed)
+{
+    for (size_t p = 0; p < n; p++)
+        memcpy(packed + p * c, wide + p * stride, sizeof(float) * c);
+}
+
+static void pack_into(const float *packed, size_t n, int c, float *wide, size_t stride)
+{
+    for (size_t p = 0; p < n; p++)
+        memcpy(wide + p * stride, packed + p * c, sizeof(float) * c);
+}
+
+/* Every float of a and b outside channels [c0, c1) of each `stride`-float
+ * pixel is the same, bit for bit: a conv writing channels [c0, c1) of a
+ * wide buffer must leave the rest alone. */
+static void check_untouched(const float *a, const float *b, size_t n, size_t stride,
+                            size_t c0, size_t c1, const char *what)
+{
+    for (size_t p = 0; p < n; p++)
+        for (size_t c = 0; c < stride; c++)
+            if ((c < c0 || c >= c1) && memcmp(&a[p * stride + c], &b[p * stride + c], sizeof(float)))
+                g_error("%s: pixel %zu channel %zu changed (%g, was %g)", what, p, c,
+                        a[p * stride + c], b[p * stride + c]);
+}
+
+/* One shape through the SrganEpilogue's layouts, on the portable path
+ * (unprepared) and the fast one (prepared; portable again where no fast
+ * kernel takes the shape), against the reference on packed buffers:
+ *  - reading channels [0, cin) of pixels wider than cin (the other
+ *    channels hold large values that would show if read);
+ *  - writing channels [3, 3 + cout) of a wider buffer, whose other
+ *    channels must stay as they were, bit for bit;
+ *  - a residual with its own stride and offset, a scale ≠ 1;
+ *  - one buffer read at channels [0, cin) and written at [cin + 2,
+ *    cin + 2 + cout): the input channels must survive, bit for bit.
+ * The reference itself must give the same bits on the wide buffers as on
+ * packed ones.  all_variants FALSE: only the heaviest epilogue. */
+static void check_conv_layout(int k, int cin, int cout, int h, int w, guint32 seed,
+                              gboolean all_variants)
+{
+    GRand *rand = g_rand_new_with_seed(seed);
+    const size_t n = (size_t)h * w;
+    const size_t in_stride = cin + 5, out_off = 3, out_stride = cout + out_off + 2;
+    const size_t res_off = 1, res_stride = cout + 7;
+    const size_t shared_off = cin + 2, shared_stride = cin + cout + 5;
+    g_autofree float *in = random_floats(rand, n * cin, -1.0, 1.0);
+    g_autofree float *residual = random_floats(rand, n * cout, -1.0, 1.0);
+    g_autofree float *wide_in = random_floats(rand, n * in_stride, 1e3, 1e4);
+    g_autofree float *wide_res = random_floats(rand, n * res_stride, 1e3, 1e4);
+    pack_into(in, n, cin, wide_in, in_stride);
+    pack_into(residual, n, cout, wide_res + res_off, res_stride);
+    g_autofree float *wide_in_copy = g_memdup2(wide_in, sizeof(float) * n * in_stride);
+    g_autofree float *wide_out = g_new(float, n * out_stride);
+    g_autofree float *wide_out_before = g_new(float, n * out_stride);
+    g_autofree float *shared = g_new(float, n * shared_stride);
+    g_autofree float *shared_before = g_new(float, n * shared_stride);
+    g_autofree float *want = g_new(float, n * cout);
+    g_autofree float *got = g_new(float, n * cout);
+
+    const int prelu_counts[] = { 0, 1, cout };
+    for (guint pc = 0; pc < G_N_ELEMENTS(prelu_counts); pc++)
+        for (int variant = all_variants ? 0 : 3; variant < 4; variant++)
+            for (int prepared = 0; prepared <= 1; prepared++) {
+                const float scale = variant & 1 ? 0.2f : 0.0f;   /* 0: none */
+                const gboolean with_residual = variant & 2;
+                SrganConv conv;
+                make_conv(&conv, rand, k, cin, cout, prelu_counts[pc]);
+                if (prepared)
+                    srgan_conv_prepare(&conv);
+                g_autofree char *what = g_strdup_printf(
+                    "conv %d×%d %d→%d on %d×%d, prelu %d, scale %g, residual %d, %s path, strided",
+                    k, k, cin, cout, h, w, prelu_counts[pc], scale, with_residual,
+                    conv.fast ? "fast" : "portable");
+                const SrganEpilogue packed_ep = {
+                    .scale = scale, .residual = with_residual ? residual : NULL,
+                };
+                srgan_conv_forward_ref(&conv, in, h, w, want, &packed_ep);
+
+                SrganEpilogue ep = {
+                    .in_stride = (int)in_stride, .out_stride = (int)out_stride, .scale = scale,
+                    .residual = with_residual ? wide_res + res_off : NULL,
+                    .residual_stride = (int)res_stride,
+                };
+                /* The channels written start as NaN: each must be written. */
+                for (size_t i = 0; i < n * out_stride; i++)
+                    wide_out[i] = (float)g_rand_double_range(rand, -5.0, 5.0);
+                for (size_t p = 0; p < n; p++)
+                    for (int c = 0; c < cout; c++)
+                        wide_out[p * out_stride + out_off + c] = NAN;
+                memcpy(wide_out_before, wide_out, sizeof(float) * n * out_stride);
+                if (!prepared) {
+                    /* The reference on the wide buffers: the same sums. */
+                    srgan_conv_forward_ref(&conv, wide_in, h, w, wide_out + out_off, &ep);
+                    unpack(wide_out + out_off, out_stride, n, cout, got);
+                    g_assert_cmpmem(got, sizeof(float) * n * cout, want, sizeof(float) * n * cout);
+                    check_untouched(wide_out, wide_out_before, n, out_stride, out_off,
+                                    out_off + cout, "reference");
+                    memcpy(wide_out, wide_out_before, sizeof(float) * n * out_stride);
+                }
+                g_autofree float *ws = g_new(float, srgan_conv_workspace_floats(&conv, h, w) + 1);
+                srgan_conv_forward(&conv, wide_in, h, w, wide_out + out_off, &ep, ws);
+                unpack(wide_out + out_off, out_stride, n, cout, got);
+                compare(got, want, n * cout, what);
+                check_untouched(wide_out, wide_out_before, n, out_stride, out_off,
+                                out_off + cout, what);
+                g_assert_cmpmem(wide_in, sizeof(float) * n * in_stride,
+                                wide_in_copy, sizeof(float) * n * in_stride);
+
+                /* Input and output in one buffer, disjoint channels. */
+                for (size_t i = 0; i < n * shared_stride; i++)
+                    shared[i] = (float)g_rand_double_range(rand, -5.0, 5.0);
+                pack_into(in, n, cin, shared, shared_stride);
+                memcpy(shared_before, shared, sizeof(float) * n * shared_stride);
+                ep.in_stride = ep.out_stride = (int)shared_stride;
+                srgan_conv_forward(&conv, shared, h, w, shared + shared_off, &ep, ws);
+                unpack(shared + shared_off, shared_stride, n, cout, got);
+                g_autofree char *what_shared = g_strconcat(what, ", one buffer", NULL);
+                compare(got, want, n * cout, what_shared);
+                check_untouched(shared, shared_before, n, shared_stride, shared_off,
+                                shared_off + cout, what_shared);
+                free_conv(&conv);
+            }
+    g_rand_free(rand);
+}
+
+/* Shapes of all three families (SRResNet, RRDBNet, SRVGGNetCompact) and
+ * each path: portable im2col (cout ≥ 16) and scatter (cout < 16), and
+ * the fast Winograd F43, Winograd split (9×9, and 3×3 with cout not a
+ * multiple of 16) and direct kernels. */
+static void test_conv_layouts(void)
+{
+    static const int shapes[][3] = {   /* k, cin, cout */
+        { 3, 16, 16 },   /* im2col / F43 */
+        { 3, 96, 32 },   /* RRDBNet dense conv: im2col / F43 */
+        { 3, 64, 3 },    /* RRDBNet last conv: scatter / split, m = 1 */
+        { 3, 8, 1 },     /* scatter / split, m = 1 */
+        { 3, 16, 12 },   /* SRVGG ×2 last conv: scatter / split, m = 1, 2 groups */
+        { 3, 16, 27 },   /* SRVGG ×3 last conv: im2col / split, m = 1, 4 groups */
+        { 9, 16, 3 },    /* SRResNet tail: scatter / split, m = 3 */
+        { 9, 3, 16 },    /* SRResNet head: im2col / direct */
+        { 3, 3, 64 },    /* RRDBNet, SRVGG head: im2col / direct */
+        { 3, 12, 64 },   /* RRDBNet ×2 head (pixel unshuffled): im2col / direct */
+        { 1, 8, 16 },    /* 1×1: im2col only */
+    };
+    static const int layout_sizes[][2] = { { 1, 1 }, { 5, 7 }, { 13, 11 }, { 33, 17 } };
+    for (guint s = 0; s < G_N_ELEMENTS(shapes); s++)
+        for (guint i = 0; i < G_N_ELEMENTS(layout_sizes); i++)
+            check_conv_layout(shapes[s][0], shapes[s][1], shapes[s][2],
+                              layout_sizes[i][0], layout_sizes[i][1], 100 + 10 * s + i, TRUE);
+    /* Wide enough for several row bands of the split path with m = 1 and
+     * several row chunks of the scatter path. */
+    check_conv_layout(3, 8, 3, 21, 4000, 199, FALSE);
+}
+
 static void test_conv_head(void)
 {
     for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
@@ -334,6 +490,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/conv-block-3x3-C-to-C", test_conv_block);
     g_test_add_func("/kernels/conv-upsample-3x3-C-to-4C", test_conv_upsample);
     g_test_add_func("/kernels/conv-tail-9x9-C-to-3", test_conv_tail);
+    g_test_add_func("/kernels/conv-layouts", test_conv_layouts);
     g_test_add_func("/kernels/prelu", test_prelu);
     g_test_add_func("/kernels/pixel-shuffle", test_pixel_shuffle);
     g_test_add_func("/kernels/alpha-bicubic", test_alpha_bicubic);

@@ -109,6 +109,46 @@ static void test_tiled_ya(void)
     check_tiled_equals_untiled(model, SRGAN_PIXELS_YA);
 }
 
+/* The other families (small random models from tests/core/fixtures): with
+ * the halo at the receptive radius, tiles equal the whole image; srvgg's
+ * default halo is that radius, rrdbnet's is smaller (a measured default)
+ * and gives a small error instead. */
+static void test_tiled_families(void)
+{
+    static const char *const files[] = { "tests/core/fixtures/srvgg-x4.safetensors",
+                                         "tests/core/fixtures/rrdbnet-x4.safetensors" };
+    for (guint f = 0; f < G_N_ELEMENTS(files); f++) {
+        g_autofree char *path = test_source_path(files[f]);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(SrganModel) model = srgan_model_load(path, &error);
+        g_assert_no_error(error);
+        const int radius = srgan_model_get_receptive_radius(model);
+        const gboolean exact = strcmp(srgan_model_get_family(model), "srvgg") == 0;
+        g_assert_cmpint(srgan_model_get_halo(model) == radius, ==, exact);
+
+        g_autoptr(TestImage) src = test_image_new(W, H, 3);
+        test_image_fill(src, 11, -1);
+        g_autoptr(TestImage) whole = upscale_ok(model, src, SRGAN_PIXELS_RGB, 64, 1);
+        const int tiles[] = { 16, 23 };
+        for (guint t = 0; t < G_N_ELEMENTS(tiles); t++) {
+            SrganParams params = srgan_params_default();
+            params.tile_size = tiles[t];
+            params.threads = 2;
+            params.halo = radius;
+            g_autoptr(TestImage) tiled = test_upscale(model, src, SRGAN_PIXELS_RGB, &params, NULL, &error);
+            g_assert_no_error(error);
+            g_test_message("%s, tile %d, halo %d: max |diff| %.3g", files[f], tiles[t], radius,
+                           test_max_abs_diff(tiled, whole));
+            g_assert_cmpfloat(test_max_abs_diff(tiled, whole), <=, TILED_TOLERANCE);
+            /* A halo of 1 must show: the comparison is not vacuous. */
+            params.halo = 1;
+            g_autoptr(TestImage) short_halo = test_upscale(model, src, SRGAN_PIXELS_RGB, &params, NULL, &error);
+            g_assert_no_error(error);
+            g_assert_cmpfloat(test_max_abs_diff(short_halo, whole), >, 100 * TILED_TOLERANCE);
+        }
+    }
+}
+
 /* RGBA: colour as for RGB, alpha as bicubic of the source alpha.
  * Y: mean of R, G, B of the result of grey replicated to RGB. */
 static void test_layouts(void)
@@ -396,6 +436,7 @@ int main(int argc, char **argv)
     g_test_add_func("/tiler/tiled-equals-untiled/rgba", test_tiled_rgba);
     g_test_add_func("/tiler/tiled-equals-untiled/y", test_tiled_y);
     g_test_add_func("/tiler/tiled-equals-untiled/ya", test_tiled_ya);
+    g_test_add_func("/tiler/tiled-equals-untiled/families", test_tiled_families);
     g_test_add_func("/tiler/layouts", test_layouts);
     g_test_add_func("/tiler/region", test_region);
     g_test_add_func("/tiler/progress", test_progress);

@@ -3,7 +3,10 @@
 # plug-in, GIMP kills it; this test does the same to plug-in-srgan half-way
 # through an upscale (SIGKILL, found by its path in the test's own GIMP
 # profile) and checks that the image GIMP still holds is unchanged: same
-# size, same pixels.
+# size, same pixels.  "Half-way" is observed, not guessed: the plug-in's
+# test hook SRGAN_TEST_PROGRESS_FILE (gimp-plugin/srgan-common.h) writes
+# each progress update to a file, and the kill comes once that shows
+# progress above 0 and below 1.
 #
 #   cancel-test.sh API PLUGIN CORE_UPSCALE
 # SRGAN_MODEL must name the 4x weights.  Exit 77 when GIMP is absent.
@@ -21,14 +24,15 @@ trap '[ -n "$gimp_pid" ] && kill "$gimp_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/profile/plug-ins/srgan"
 cp "$plugin" "$tmp/profile/plug-ins/srgan/srgan"
 
-# A 460x340 image (the fixture enlarged) keeps one thread busy for seconds.
+# A 460x340 image (the fixture enlarged) in 64-pixel tiles (48 of them)
+# keeps one thread busy for seconds, with a progress update per tile.
 if [ "$api" = 3 ]; then
     script="(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$fixture\")))
                    (layer (vector-ref (car (gimp-image-get-layers img)) 0)))
               (gimp-image-scale img 460 340)
               (gimp-file-save RUN-NONINTERACTIVE img \"$tmp/before.png\" -1)
               (catch #f (plug-in-srgan #:run-mode RUN-NONINTERACTIVE #:image img
-                                       #:drawables (vector layer) #:threads 1))
+                                       #:drawables (vector layer) #:tile-size 64 #:threads 1))
               (gimp-file-save RUN-NONINTERACTIVE img \"$tmp/after.png\" -1))"
     export GIMP3_DIRECTORY=$tmp/profile
     set -- --quit --batch-interpreter=plug-in-script-fu-eval
@@ -37,13 +41,14 @@ else
                    (layer (car (gimp-image-get-active-layer img))))
               (gimp-image-scale img 460 340)
               (gimp-file-save RUN-NONINTERACTIVE img layer \"$tmp/before.png\" \"before.png\")
-              (catch #f (plug-in-srgan RUN-NONINTERACTIVE img layer \"x4\" 0 1))
+              (catch #f (plug-in-srgan RUN-NONINTERACTIVE img layer \"x4\" 64 1))
               (gimp-file-save RUN-NONINTERACTIVE img layer \"$tmp/after.png\" \"after.png\"))"
     export GIMP2_DIRECTORY=$tmp/profile
     set --
 fi
 
-timeout 600 "$console" -i -d -f "$@" -b "$script" -b '(gimp-quit 0)' >"$tmp/gimp.log" 2>&1 &
+SRGAN_TEST_PROGRESS_FILE=$tmp/progress \
+    timeout 600 "$console" -i -d -f "$@" -b "$script" -b '(gimp-quit 0)' >"$tmp/gimp.log" 2>&1 &
 gimp_pid=$!
 
 # The running plug-in: the process whose command line names our profile's copy.
@@ -66,9 +71,16 @@ status=0
 if [ -z "$plugin_pid" ]; then
     echo "FAIL: plug-in-srgan never ran"; status=1
 else
-    sleep 2   # well into the upscale (which takes longer than that)
-    if kill -KILL "$plugin_pid" 2>/dev/null; then
-        echo "killed plug-in-srgan (pid $plugin_pid) during the upscale"
+    # Wait (bounded: 60 s) until the first tiles are done.
+    progress=0
+    i=0
+    while awk -v p="$progress" 'BEGIN { exit !(p <= 0) }' && [ $i -lt 600 ]; do
+        sleep 0.1; i=$((i + 1))
+        progress=$(cat "$tmp/progress" 2>/dev/null) || progress=0
+    done
+    if awk -v p="$progress" 'BEGIN { exit !(p > 0 && p < 1) }' &&
+       kill -KILL "$plugin_pid" 2>/dev/null; then
+        echo "killed plug-in-srgan (pid $plugin_pid) during the upscale, at progress $progress"
     else
         echo "FAIL: plug-in-srgan finished before it could be cancelled"; status=1
     fi

@@ -60,6 +60,10 @@ rgb)      # RGB 8-bit photo, default model (4×) and automatic tiles
     [ "$(info out.png '%wx%h %z')" = "200x136 8" ] || fail "size/depth: $(info out.png '%wx%h %z')"
     matches_core in.png out.png ;;
 tiled)    # small tiles and two threads: many regions through the callbacks
+    # (ImageMagick's thread limit caps srgan:threads; it follows
+    # OMP_NUM_THREADS, 1 in meson's environment, and ImageMagick 7 keeps
+    # one core free by default: allow the two asked for)
+    OMP_NUM_THREADS=2 MAGICK_THREAD_LIMIT=2; export OMP_NUM_THREADS MAGICK_THREAD_LIMIT
     photo -depth 8 in.png
     upscale_ok in.png out.png -define srgan:tile=16 -define srgan:threads=2
     matches_core in.png out.png ;;
@@ -200,6 +204,10 @@ limits)   # policy.xml / -limit: refused before allocating, remedy named
     upscale_fails in.png out.png "-limit width 150" "width" "-limit width 200" "policy.xml"
     upscale_fails in.png out.png "-limit height 100" "height" "-limit height 136"
     upscale_fails in.png out.png "-limit area 20000" "area" "-limit area 27200" "policy.xml"
+    # The second frame over the limit, after the first was upscaled: the
+    # first is put back (convert then writes both frames unchanged).
+    im \( in.png -crop 30x30+0+0 +repage \) \( in.png -crop 40x30+0+0 +repage \) frames.miff
+    upscale_fails frames.miff out.miff "-limit width 150" "width" "-limit width 160"
     # Debian's own policy.xml (area 128 MP and width 16000 on 12, area 256 MP
     # on 13): a 16.8 MP image would become 16384x16384, 268 MP.  Only where that policy is in force, since
     # elsewhere this would really start a very long upscale.
@@ -215,6 +223,125 @@ limits)   # policy.xml / -limit: refused before allocating, remedy named
         [ "$major" -lt 7 ] || [ ! -e big.png ] || fail "big.png written despite the error" ;;
     *) echo "policy area limit is '$area', not Debian's: policy part not run" ;;
     esac ;;
+threads)  # ImageMagick's thread limit caps the workers (-limit, policy.xml)
+    photo in.png
+    # Two are allowed by ImageMagick here (OMP_NUM_THREADS bounds its limit,
+    # and ImageMagick 7 keeps one core free unless MAGICK_THREAD_LIMIT says
+    # otherwise); the core reports the workers it starts in a debug line
+    # (core/tiler.c).
+    OMP_NUM_THREADS=2 MAGICK_THREAD_LIMIT=2; export OMP_NUM_THREADS MAGICK_THREAD_LIMIT
+    workers() {  # options...: prints the number of worker threads used
+        G_MESSAGES_DEBUG=srgan im in.png "$@" -define srgan:tile=16 -process srgan out.png \
+            >log.txt 2>&1 || { cat log.txt >&2; fail "exit status $? for: $*"; }
+        n=$(sed -n 's/.* tiles, \([0-9]*\) thread(s).*/\1/p' log.txt)
+        [ -n "$n" ] || { cat log.txt >&2; fail "no thread count in the core's debug output"; }
+        echo "$n"
+    }
+    check_workers() {  # expected options...
+        want=$1; shift
+        got=$(workers "$@")
+        echo "$* -> $got thread(s)"
+        [ "$got" = "$want" ] || fail "$got worker threads for '$*', expected $want"
+    }
+    check_workers 2 -define srgan:threads=2               # the limit allows two
+    check_workers 1 -limit thread 1 -define srgan:threads=2
+    check_workers 1 -limit thread 1                       # automatic: one per core, capped
+    # Environment and policy in subshells, so that each check stands alone.
+    (MAGICK_THREAD_LIMIT=1; export MAGICK_THREAD_LIMIT
+     check_workers 1 -define srgan:threads=2) || exit 1
+    mkdir policy
+    cat >policy/policy.xml <<'XML'
+<policymap>
+  <policy domain="resource" name="thread" value="1"/>
+</policymap>
+XML
+    (MAGICK_CONFIGURE_PATH=$work/policy; export MAGICK_CONFIGURE_PATH
+     check_workers 1 -define srgan:threads=2) || exit 1
+    matches_core in.png out.png ;;
+memory)   # -limit memory bounds the core's tile buffers
+    im "$SRGAN_SAMPLE" -resize '256x256!' in.png
+    # An explicit tile whose buffers exceed the limit: refused before any
+    # allocation, with the limit, a tile size that fits, and the remedy.
+    upscale_fails in.png out.png "-limit memory 64MiB -define srgan:tile=256" \
+        "memory limit of 64.0 MiB" "-limit memory" "srgan:tile"
+    fits=$(sed -n 's/.*; tile size \([0-9]*\) fits.*/\1/p' err.txt)
+    [ -n "$fits" ] && [ "$fits" -lt 256 ] || fail "no smaller tile size suggested: $(cat err.txt)"
+    upscale_fails in.png out.png "-limit memory 8MiB -define srgan:tile=256" \
+        "memory limit of 8.0 MiB" "smallest tile"
+    # The suggestion works under the same limit, with the same pixels.
+    upscale_ok in.png out.png -limit memory 64MiB -define "srgan:tile=$fits"
+    matches_core in.png out.png
+    # An automatic tile shrinks to fit.
+    tile_of() {  # options...: the automatic tile side the core chose
+        G_MESSAGES_DEBUG=srgan im in.png "$@" -process srgan out.png >log.txt 2>&1 ||
+            { cat log.txt >&2; fail "exit status $? for: $*"; }
+        sed -n 's/.*: tiles \([0-9]*\)×.*/\1/p' log.txt
+    }
+    free_tile=$(tile_of -limit memory unlimited)
+    tight_tile=$(tile_of -limit memory 32MiB)
+    echo "automatic tile: $free_tile without a limit, $tight_tile under 32 MiB"
+    [ -n "$tight_tile" ] && [ "$tight_tile" -lt "$free_tile" ] ||
+        fail "the automatic tile did not shrink under -limit memory 32MiB ($free_tile -> $tight_tile)"
+    matches_core in.png out.png
+    # Peak RSS under -limit memory 32MiB: at most what ImageMagick itself
+    # needs for the same output (-scale 400%), plus the fixed cost of the
+    # library, OpenBLAS and the model (an srgan run on a 16x16 image, minus
+    # -scale on it), plus the 32 MiB, plus 4 MiB of allocator slack.  The
+    # same bound must catch an upscale that ignores the limit: an explicit
+    # 256 tile with no limit (its buffers are over 100 MiB) exceeds it.
+    im in.png -resize '16x16!' tiny.png
+    peak_kib() {  # input operation...: peak RSS in KiB
+        in=$1; shift
+        /usr/bin/time -v -o time.txt "$cli" "$in" "$@" out.miff 2>err.txt ||
+            { cat err.txt >&2; fail "exit status $? for $in $*"; }
+        sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt
+    }
+    base=$(peak_kib in.png -limit memory 32MiB -scale 400%)
+    fixed=$(( $(peak_kib tiny.png -limit memory 32MiB -process srgan) - $(peak_kib tiny.png -limit memory 32MiB -scale 400%) ))
+    limited=$(peak_kib in.png -limit memory 32MiB -process srgan)
+    unlimited=$(peak_kib in.png -limit memory unlimited -define srgan:tile=256 -process srgan)
+    bound=$((base + fixed + 32 * 1024 + 4 * 1024))
+    echo "peak RSS (KiB): -scale $base, library cost $fixed, srgan under 32 MiB $limited," \
+         "srgan tile 256 unlimited $unlimited; bound $bound"
+    [ "$limited" -le "$bound" ] || fail "peak RSS $limited KiB under -limit memory 32MiB, over $bound"
+    [ "$unlimited" -gt "$bound" ] || fail "the bound $bound does not tell an unlimited run ($unlimited KiB) apart" ;;
+frames-memory) # a 40-frame GIF needs one frame's working memory, not 40
+    # 40 different 64x64 crops of the photo, and its first frame alone.
+    set --
+    for i in $(seq 0 39); do
+        set -- "$@" \( "$SRGAN_SAMPLE" -crop "64x64+$((i * 3 % 128))+$((i * 2 % 64))" +repage \)
+    done
+    im "$@" -depth 8 in40.gif
+    im 'in40.gif[0]' in1.gif
+    [ "$(info in40.gif '%n,' | cut -d, -f1)" = 40 ] || fail "fixture has $(info in40.gif '%n,' | cut -d, -f1) frames"
+    peak_kib() {  # input operation...: peak RSS in KiB of the command
+        in=$1; shift
+        /usr/bin/time -v -o time.txt "$cli" "$in" "$@" out.miff 2>err.txt ||
+            { cat err.txt >&2; fail "exit status $? for $in $*"; }
+        sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt
+    }
+    # The list must hold every upscaled frame for the writer, after
+    # -process srgan as after ImageMagick's own -scale 400% (same output
+    # size): so the growth from 1 to 40 frames of -scale is the part that
+    # is ImageMagick's, and srgan may add to it only a little allocator
+    # noise, not anything per frame.  Margin: 8 upscaled frames' worth of
+    # float RGBA (8 x 256x256 x 16 bytes = 8 MiB) -- far below 40 frames of
+    # the core's working memory (tens of MiB each) or even 39 kept copies of
+    # the result (39 x 256x256 x 8 bytes = 19.5 MiB at ImageMagick's Q16).
+    scale1=$(peak_kib in1.gif -scale 400%)
+    scale40=$(peak_kib in40.gif -scale 400%)
+    srgan1=$(peak_kib in1.gif -process srgan)
+    [ "$(info out.miff '%wx%h')" = 256x256 ] || fail "1 frame: $(info out.miff '%wx%h')"
+    srgan40=$(peak_kib in40.gif -process srgan)
+    [ "$(info out.miff '%n %wx%h,' | cut -d, -f1)" = "40 256x256" ] ||
+        fail "40 frames: $(info out.miff '%n %wx%h,' | cut -d, -f1)"
+    margin=$((8 * 256 * 256 * 16 / 1024))
+    echo "peak RSS (KiB): -scale 400% 1 frame $scale1, 40 frames $scale40;" \
+         "-process srgan 1 frame $srgan1, 40 frames $srgan40; margin $margin"
+    echo "growth 1 -> 40 frames: -scale $((scale40 - scale1)) KiB, srgan $((srgan40 - srgan1)) KiB;" \
+         "one frame's srgan working memory (srgan - scale, 1 frame) $((srgan1 - scale1)) KiB"
+    [ $((srgan40 - srgan1)) -le $((scale40 - scale1 + margin)) ] ||
+        fail "40 frames grew peak RSS by $((srgan40 - srgan1)) KiB, over -scale's $((scale40 - scale1)) + $margin" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

@@ -180,6 +180,116 @@ test_model_new(const TestArch *a)
     return m;
 }
 
+/* The metadata and tensors every family shares. */
+static TestModel *
+new_model(const char *family, int scale, int blocks, int channels, guint32 seed)
+{
+    TestModel *m = g_new0(TestModel, 1);
+    m->tensors = g_ptr_array_new_with_free_func((GDestroyNotify)tensor_free);
+    m->meta_keys = g_ptr_array_new_with_free_func(g_free);
+    m->meta_values = g_ptr_array_new_with_free_func(g_free);
+    m->rng = seed ? seed : 12345u;
+    char buf[32];
+    set_meta_string(m, "format", "srgan-generator");
+    set_meta_string(m, "format_version", "1");
+    set_meta_string(m, "family", family);
+    g_snprintf(buf, sizeof buf, "%d", scale);
+    set_meta_string(m, "scale", buf);
+    g_snprintf(buf, sizeof buf, "%d", blocks);
+    set_meta_string(m, "blocks", buf);
+    g_snprintf(buf, sizeof buf, "%d", channels);
+    set_meta_string(m, "channels", buf);
+    set_meta_string(m, "input_range", "0,1");
+    set_meta_string(m, "output", "identity");
+    set_meta_string(m, "source", "tests/weights/test-builder.c (random)");
+    return m;
+}
+
+TestModel *
+test_model_new_rrdbnet(int blocks, int channels, int growth, guint32 seed)
+{
+    TestModel *m = new_model("rrdbnet", 4, blocks, channels, seed);
+    char buf[32];
+    g_snprintf(buf, sizeof buf, "%d", growth);
+    set_meta_string(m, "growth", buf);
+    const gint64 c = channels, g = growth;
+    add_conv(m, "conv_first", c, 3, 3);
+    for (int i = 0; i < blocks; i++)
+        for (int j = 1; j <= 3; j++)
+            for (int k = 1; k <= 5; k++) {
+                g_snprintf(buf, sizeof buf, "body.%d.rdb%d.conv%d", i, j, k);
+                add_conv(m, buf, k < 5 ? g : c, c + (k - 1) * g, 3);
+            }
+    add_conv(m, "conv_body", c, c, 3);
+    add_conv(m, "conv_up1", c, c, 3);
+    add_conv(m, "conv_up2", c, c, 3);
+    add_conv(m, "conv_hr", c, c, 3);
+    add_conv(m, "conv_last", 3, c, 3);
+    return m;
+}
+
+TestModel *
+test_model_new_srvgg(int scale, int blocks, int channels, guint32 seed)
+{
+    TestModel *m = new_model("srvgg", scale, blocks, channels, seed);
+    set_meta_string(m, "activation", "prelu");
+    const gint64 c = channels;
+    char buf[32];
+    add_conv(m, "body.0", c, 3, 3);
+    add_vector(m, c, "body.1.weight");
+    for (int n = 1; n <= blocks; n++) {
+        g_snprintf(buf, sizeof buf, "body.%d", 2 * n);
+        add_conv(m, buf, c, c, 3);
+        g_snprintf(buf, sizeof buf, "body.%d.weight", 2 * n + 1);
+        add_vector(m, c, buf);
+    }
+    g_snprintf(buf, sizeof buf, "body.%d", 2 * blocks + 2);
+    add_conv(m, buf, 3 * scale * scale, c, 3);
+    return m;
+}
+
+void
+test_model_set_dtype(TestModel *model, const char *suffix, const char *dtype)
+{
+    for (guint i = 0; i < model->tensors->len; i++) {
+        TestTensor *t = g_ptr_array_index(model->tensors, i);
+        if (g_str_has_suffix(t->name, suffix)) {
+            g_free(t->dtype);
+            t->dtype = g_strdup(dtype);
+        }
+    }
+}
+
+/* float → IEEE binary16, rounding to nearest even; NaN and infinities kept,
+ * overflow to infinity (what a converter writing F16 would produce). */
+static guint16
+float_to_half(float f)
+{
+    guint32 x;
+    memcpy(&x, &f, 4);
+    const guint16 sign = (guint16)((x >> 16) & 0x8000);
+    const guint32 exponent = (x >> 23) & 0xff, mantissa = x & 0x7fffff;
+    if (exponent == 0xff)
+        return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+    const int e = (int)exponent - 127 + 15;
+    if (e >= 31)
+        return sign | 0x7c00;
+    if (e <= 0) {                   /* subnormal half, or zero */
+        if (e < -10)
+            return sign;
+        const guint32 m = mantissa | 0x800000;
+        const int shift = 14 - e;
+        guint32 half = m >> shift, rest = m & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rest > mid || (rest == mid && (half & 1)))
+            half++;
+        return sign | (guint16)half;
+    }
+    guint32 half = ((guint32)e << 10) | (mantissa >> 13), rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
+        half++;                     /* may carry into the exponent: still right */
+    return sign | (guint16)half;
+}
+
 TestTensor *
 test_model_find(TestModel *model, const char *name)
 {
@@ -241,8 +351,14 @@ test_model_serialize(TestModel *model)
     }
     for (guint i = 0; i < model->tensors->len; i++) {
         TestTensor *t = g_ptr_array_index(model->tensors, i);
-        gint64 begin = data->len, end = data->len + 4 * (gint64)t->n_values;
+        const gboolean half = strcmp(t->dtype, "F16") == 0;
+        gint64 begin = data->len, end = data->len + (half ? 2 : 4) * (gint64)t->n_values;
         for (gsize k = 0; k < t->n_values; k++) {
+            if (half) {
+                guint16 bits = GUINT16_TO_LE(float_to_half(t->values[k]));
+                g_byte_array_append(data, (const guint8 *)&bits, 2);
+                continue;
+            }
             guint32 bits;
             memcpy(&bits, &t->values[k], 4);
             bits = GUINT32_TO_LE(bits);

@@ -43,6 +43,13 @@ typedef struct {
 } TestArch;
 
 TestModel *test_model_new(const TestArch *arch);
+/* The other families (weights/FORMAT.md), random weights, all F32. */
+TestModel *test_model_new_rrdbnet(int blocks, int channels, int growth, guint32 seed);
+TestModel *test_model_new_srvgg(int scale, int blocks, int channels, guint32 seed);
+/* Sets the dtype ("F32" or "F16", or anything, to test the check) of every
+ * tensor whose name ends in `suffix` ("" for all).  F16 tensors are
+ * written as binary16, rounded to nearest (NaN and infinities kept). */
+void test_model_set_dtype(TestModel *model, const char *suffix, const char *dtype);
 void test_model_free(TestModel *model);
 
 TestTensor *test_model_find(TestModel *model, const char *name);

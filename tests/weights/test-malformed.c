@@ -187,86 +187,132 @@ typedef struct {
     const char *meta_value;
     int code;                           /* expected SrganErrorCode, -1: loads */
     const char *needle;                 /* expected in the message */
+    TestModel *(*base)(void);           /* the model mutated; NULL: base_arch's srresnet */
 } Case;
+
+/* The other families' bases: one RRDB, two body convs. */
+static TestModel *rrdb(void) { return test_model_new_rrdbnet(1, 8, 8, 77); }
+static TestModel *rrdb_f16(void)
+{
+    TestModel *m = rrdb();
+    test_model_set_dtype(m, ".weight", "F16");
+    return m;
+}
+static TestModel *srvgg(void) { return test_model_new_srvgg(4, 2, 8, 78); }
+static void mut_rrdb_missing(TestModel *m) { test_model_remove(m, "body.0.rdb2.conv3.bias"); }
+static void mut_rrdb_unknown(TestModel *m)
+{
+    gint64 shape[4] = { 8, 8, 3, 3 };
+    test_model_add(m, "body.1.rdb1.conv1.weight", 4, shape);
+}
+static void mut_rrdb_shape(TestModel *m)
+{
+    TestTensor *t = test_model_find(m, "body.0.rdb3.conv5.weight");
+    t->shape[0] = 40;
+    t->shape[1] = 8;
+}
+static void mut_rrdb_nan(TestModel *m) { test_model_find(m, "conv_up2.weight")->values[7] = NAN; }
+static void mut_rrdb_inf(TestModel *m) { test_model_find(m, "body.0.rdb1.conv4.weight")->values[0] = 1e6f; }
+static void mut_rrdb_f16_span(TestModel *m) { test_model_find(m, "conv_last.weight")->shape[0] = 4; }
+static void mut_srvgg_missing(TestModel *m) { test_model_remove(m, "body.3.weight"); }
+static void mut_srvgg_scale(TestModel *m) { test_model_set_meta(m, "scale", "\"2\""); }
 
 #define E(c) SRGAN_ERROR_MODEL_##c
 static const Case cases[] = {
-    { "valid", NULL, NULL, NULL, NULL, -1, NULL },
-    { "empty-file", file_empty, NULL, NULL, NULL, E(TRUNCATED), "is 0 bytes" },
-    { "five-bytes", file_five_bytes, NULL, NULL, NULL, E(TRUNCATED), "too short for the 8-byte header length" },
-    { "header-length-huge", file_huge_header_length, NULL, NULL, NULL, E(HEADER), "exceeds the limit" },
-    { "header-past-end", file_header_past_end, NULL, NULL, NULL, E(TRUNCATED), "header length says 100 bytes but only 4 follow" },
-    { "truncated-data", file_truncated, NULL, NULL, NULL, E(TRUNCATED), "run past the" },
-    { "trailing-bytes", file_trailing_bytes, NULL, NULL, NULL, E(TENSOR), "4 bytes after the last tensor" },
-    { "json-missing-value", json_missing_value, NULL, NULL, NULL, E(HEADER), "at byte 5 of the header: expected a value, got '}'" },
-    { "json-trailing-comma", json_trailing_comma, NULL, NULL, NULL, E(HEADER), "expected a string key" },
-    { "json-unterminated", json_unterminated, NULL, NULL, NULL, E(HEADER), "string is not terminated" },
-    { "json-bad-escape", json_bad_escape, NULL, NULL, NULL, E(HEADER), "invalid escape" },
-    { "json-control-char", json_control_char, NULL, NULL, NULL, E(HEADER), "control character 0x09" },
-    { "json-bad-utf8", json_bad_utf8, NULL, NULL, NULL, E(HEADER), "not valid UTF-8" },
-    { "json-lone-surrogate", json_lone_surrogate, NULL, NULL, NULL, E(HEADER), "lone low surrogate" },
-    { "json-nul-escape", json_nul_escape, NULL, NULL, NULL, E(HEADER), "\\u0000 is not allowed" },
-    { "json-garbage-after", json_garbage_after, NULL, NULL, NULL, E(HEADER), "after the JSON value" },
-    { "json-not-object", json_not_object, NULL, NULL, NULL, E(HEADER), "must be an object, got an array" },
-    { "json-bad-literal", json_bad_literal, NULL, NULL, NULL, E(HEADER), "expected 'null'" },
-    { "json-leading-zero", json_bad_number, NULL, NULL, NULL, E(HEADER), "expected ',' or ']'" },
-    { "json-too-deep", json_too_deep, NULL, NULL, NULL, E(HEADER), "nested deeper than 64 levels" },
-    { "json-too-many-values", json_too_many_values, NULL, NULL, NULL, E(HEADER), "more than 1048576 values" },
-    { "entry-not-object", entry_not_object, NULL, NULL, NULL, E(TENSOR), "tensor \"x\" must be an object" },
-    { "entry-unknown-field", entry_unknown_field, NULL, NULL, NULL, E(TENSOR), "unknown field \"extra\"" },
-    { "entry-no-dtype", entry_no_dtype, NULL, NULL, NULL, E(TENSOR), "tensor \"x\" lacks \"dtype\"" },
-    { "entry-negative-dim", entry_negative_dim, NULL, NULL, NULL, E(TENSOR), "shape entry 0 must be a non-negative integer" },
-    { "entry-fraction-dim", entry_fraction_dim, NULL, NULL, NULL, E(TENSOR), "shape entry 0 must be a non-negative integer" },
-    { "entry-too-many-dims", entry_too_many_dims, NULL, NULL, NULL, E(TENSOR), "has 9 dimensions" },
-    { "entry-shape-overflow", entry_overflow, NULL, NULL, NULL, E(TENSOR), "overflows" },
-    { "entry-offsets-three", entry_offsets_three, NULL, NULL, NULL, E(TENSOR), "data_offsets must be an array of 2 integers" },
-    { "entry-offsets-huge", entry_offsets_huge, NULL, NULL, NULL, E(TENSOR), "data_offsets[1] must be a non-negative integer" },
-    { "wrong-dtype", NULL, mut_dtype, NULL, NULL, E(TENSOR), "tensor \"head.conv.bias\" has dtype BF16, expected F32 or F16" },
-    { "wrong-shape", NULL, mut_shape_same_size, NULL, NULL, E(TENSOR), "tensor \"head.conv.weight\" has shape (8, 3, 3, 27), expected (8, 3, 9, 9)" },
-    { "shape-vs-offsets", NULL, mut_shape_span, NULL, NULL, E(TENSOR), "has shape (8, 3, 9, 8) (6912 bytes of F32) but data_offsets span 7776 bytes" },
-    { "offsets-overlap", NULL, mut_overlap, NULL, NULL, E(TENSOR), "overlap those of" },
-    { "offsets-out-of-range", NULL, mut_out_of_range, NULL, NULL, E(TRUNCATED), "tensor \"tail.conv.bias\" data_offsets [1099511627776, 1099511627788] run past" },
-    { "offsets-reversed", NULL, mut_reversed, NULL, NULL, E(TENSOR), "end before they begin" },
-    { "offsets-gap", NULL, mut_gap, NULL, NULL, E(TENSOR), "leaving a gap" },
-    { "missing-tensor", NULL, mut_missing, NULL, NULL, E(TENSOR), "missing tensor \"blocks.0.bn1.running_var\"" },
-    { "unknown-tensor", NULL, mut_unknown, NULL, NULL, E(TENSOR), "unknown tensor \"extra.weight\"" },
-    { "duplicate-name", NULL, mut_duplicate, NULL, NULL, E(HEADER), "duplicate key \"head.conv.bias\"" },
-    { "nan-weight", NULL, mut_nan, NULL, NULL, E(TENSOR), "tensor \"blocks.0.conv2.weight\" element 5 is NaN" },
-    { "inf-slope", NULL, mut_inf, NULL, NULL, E(TENSOR), "tensor \"up.0.prelu.weight\" element 0 is infinite" },
-    { "negative-variance", NULL, mut_negative_var, NULL, NULL, E(TENSOR), "\"blocks.0.bn2.running_var\" element 3 is -1" },
-    { "prelu-count-vs-metadata", NULL, mut_per_channel_shape, NULL, NULL, E(TENSOR), "tensor \"head.prelu.weight\" has shape (1), expected (8)" },
-    { "channels-vs-tensors", NULL, mut_channels_mismatch, NULL, NULL, E(TENSOR), "tensor \"head.conv.weight\" has shape (8, 3, 9, 9), expected (16, 3, 9, 9)" },
-    { "blocks-vs-tensors", NULL, mut_blocks_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"blocks.1.conv1.weight\"" },
-    { "scale-vs-tensors", NULL, mut_scale_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"up.1.conv.weight\"" },
-    { "tail-vs-tensors", NULL, mut_tail_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"body.bn.weight\"" },
-    { "batchnorm-vs-tensors", NULL, mut_batchnorm_mismatch, NULL, NULL, E(TENSOR), "unknown tensor \"blocks.0.bn1.bias\"" },
-    { "no-metadata", NULL, mut_no_metadata, NULL, NULL, E(METADATA), "has no __metadata__" },
-    { "metadata-not-object", NULL, mut_metadata_array, NULL, NULL, E(METADATA), "__metadata__ must be an object of strings, got an array" },
-    { "metadata-number", NULL, mut_metadata_number, NULL, NULL, E(METADATA), "value for \"blocks\" must be a string, got a number" },
-    { "metadata-null", NULL, mut_metadata_null, NULL, NULL, E(METADATA), "value for \"source\" must be a string, got null" },
-    { "format-missing", NULL, NULL, "format", NULL, E(METADATA), "lacks the key \"format\"" },
-    { "format-unknown", NULL, NULL, "format", "\"other-net\"", E(METADATA), "\"format\" is \"other-net\", expected \"srgan-generator\"" },
-    { "format-version", NULL, NULL, "format_version", "\"2\"", E(METADATA), "\"format_version\" is \"2\"" },
-    { "family", NULL, NULL, "family", "\"esrgan\"", E(METADATA), "\"family\" is \"esrgan\", expected \"srresnet\"" },
-    { "scale-3", NULL, NULL, "scale", "\"3\"", E(METADATA), "\"scale\" is \"3\", expected \"2\" or \"4\" or \"8\"" },
-    { "scale-missing", NULL, NULL, "scale", NULL, E(METADATA), "lacks the key \"scale\"" },
-    { "blocks-0", NULL, NULL, "blocks", "\"0\"", E(METADATA), "\"blocks\" is \"0\", expected an integer from 1 to 32" },
-    { "blocks-33", NULL, NULL, "blocks", "\"33\"", E(METADATA), "\"blocks\" is \"33\"" },
-    { "blocks-sign", NULL, NULL, "blocks", "\"+1\"", E(METADATA), "\"blocks\" is \"+1\"" },
-    { "blocks-empty", NULL, NULL, "blocks", "\"\"", E(METADATA), "\"blocks\" is \"\"" },
-    { "channels-4", NULL, NULL, "channels", "\"4\"", E(METADATA), "\"channels\" is \"4\", expected an integer from 8 to 256" },
-    { "channels-huge", NULL, NULL, "channels", "\"99999999999\"", E(METADATA), "\"channels\" is \"99999999999\"" },
-    { "prelu", NULL, NULL, "prelu", "\"none\"", E(METADATA), "\"prelu\" is \"none\", expected \"shared\" or \"per-channel\"" },
-    { "batchnorm", NULL, NULL, "batchnorm", "\"yes\"", E(METADATA), "\"batchnorm\" is \"yes\"" },
-    { "tail", NULL, NULL, "tail", "\"conv\"", E(METADATA), "\"tail\" is \"conv\", expected \"conv-bn\" or \"conv-prelu\"" },
-    { "tail-missing", NULL, NULL, "tail", NULL, E(METADATA), "lacks the key \"tail\"" },
-    { "output", NULL, NULL, "output", "\"sigmoid\"", E(METADATA), "\"output\" is \"sigmoid\"" },
-    { "input-range", NULL, NULL, "input_range", "\"0,255\"", E(METADATA), "\"input_range\" is \"0,255\"" },
-    { "bn-eps-negative", NULL, NULL, "bn_eps", "\"-1\"", E(METADATA), "\"bn_eps\" is \"-1\"" },
-    { "bn-eps-text", NULL, NULL, "bn_eps", "\"small\"", E(METADATA), "\"bn_eps\" is \"small\"" },
-    { "bn-eps-nan", NULL, NULL, "bn_eps", "\"nan\"", E(METADATA), "\"bn_eps\" is \"nan\"" },
-    { "bn-eps-ok", NULL, NULL, "bn_eps", "\"0.001\"", -1, NULL },
-    { "extra-metadata-kept", NULL, NULL, "comment", "\"caf\\u00e9 \\ud83d\\ude00\"", -1, NULL },
+    { "valid", NULL, NULL, NULL, NULL, -1, NULL, NULL },
+    { "empty-file", file_empty, NULL, NULL, NULL, E(TRUNCATED), "is 0 bytes", NULL },
+    { "five-bytes", file_five_bytes, NULL, NULL, NULL, E(TRUNCATED), "too short for the 8-byte header length", NULL },
+    { "header-length-huge", file_huge_header_length, NULL, NULL, NULL, E(HEADER), "exceeds the limit", NULL },
+    { "header-past-end", file_header_past_end, NULL, NULL, NULL, E(TRUNCATED), "header length says 100 bytes but only 4 follow", NULL },
+    { "truncated-data", file_truncated, NULL, NULL, NULL, E(TRUNCATED), "run past the", NULL },
+    { "trailing-bytes", file_trailing_bytes, NULL, NULL, NULL, E(TENSOR), "4 bytes after the last tensor", NULL },
+    { "json-missing-value", json_missing_value, NULL, NULL, NULL, E(HEADER), "at byte 5 of the header: expected a value, got '}'", NULL },
+    { "json-trailing-comma", json_trailing_comma, NULL, NULL, NULL, E(HEADER), "expected a string key", NULL },
+    { "json-unterminated", json_unterminated, NULL, NULL, NULL, E(HEADER), "string is not terminated", NULL },
+    { "json-bad-escape", json_bad_escape, NULL, NULL, NULL, E(HEADER), "invalid escape", NULL },
+    { "json-control-char", json_control_char, NULL, NULL, NULL, E(HEADER), "control character 0x09", NULL },
+    { "json-bad-utf8", json_bad_utf8, NULL, NULL, NULL, E(HEADER), "not valid UTF-8", NULL },
+    { "json-lone-surrogate", json_lone_surrogate, NULL, NULL, NULL, E(HEADER), "lone low surrogate", NULL },
+    { "json-nul-escape", json_nul_escape, NULL, NULL, NULL, E(HEADER), "\\u0000 is not allowed", NULL },
+    { "json-garbage-after", json_garbage_after, NULL, NULL, NULL, E(HEADER), "after the JSON value", NULL },
+    { "json-not-object", json_not_object, NULL, NULL, NULL, E(HEADER), "must be an object, got an array", NULL },
+    { "json-bad-literal", json_bad_literal, NULL, NULL, NULL, E(HEADER), "expected 'null'", NULL },
+    { "json-leading-zero", json_bad_number, NULL, NULL, NULL, E(HEADER), "expected ',' or ']'", NULL },
+    { "json-too-deep", json_too_deep, NULL, NULL, NULL, E(HEADER), "nested deeper than 64 levels", NULL },
+    { "json-too-many-values", json_too_many_values, NULL, NULL, NULL, E(HEADER), "more than 1048576 values", NULL },
+    { "entry-not-object", entry_not_object, NULL, NULL, NULL, E(TENSOR), "tensor \"x\" must be an object", NULL },
+    { "entry-unknown-field", entry_unknown_field, NULL, NULL, NULL, E(TENSOR), "unknown field \"extra\"", NULL },
+    { "entry-no-dtype", entry_no_dtype, NULL, NULL, NULL, E(TENSOR), "tensor \"x\" lacks \"dtype\"", NULL },
+    { "entry-negative-dim", entry_negative_dim, NULL, NULL, NULL, E(TENSOR), "shape entry 0 must be a non-negative integer", NULL },
+    { "entry-fraction-dim", entry_fraction_dim, NULL, NULL, NULL, E(TENSOR), "shape entry 0 must be a non-negative integer", NULL },
+    { "entry-too-many-dims", entry_too_many_dims, NULL, NULL, NULL, E(TENSOR), "has 9 dimensions", NULL },
+    { "entry-shape-overflow", entry_overflow, NULL, NULL, NULL, E(TENSOR), "overflows", NULL },
+    { "entry-offsets-three", entry_offsets_three, NULL, NULL, NULL, E(TENSOR), "data_offsets must be an array of 2 integers", NULL },
+    { "entry-offsets-huge", entry_offsets_huge, NULL, NULL, NULL, E(TENSOR), "data_offsets[1] must be a non-negative integer", NULL },
+    { "wrong-dtype", NULL, mut_dtype, NULL, NULL, E(TENSOR), "tensor \"head.conv.bias\" has dtype BF16, expected F32 or F16", NULL },
+    { "wrong-shape", NULL, mut_shape_same_size, NULL, NULL, E(TENSOR), "tensor \"head.conv.weight\" has shape (8, 3, 3, 27), expected (8, 3, 9, 9)", NULL },
+    { "shape-vs-offsets", NULL, mut_shape_span, NULL, NULL, E(TENSOR), "has shape (8, 3, 9, 8) (6912 bytes of F32) but data_offsets span 7776 bytes", NULL },
+    { "offsets-overlap", NULL, mut_overlap, NULL, NULL, E(TENSOR), "overlap those of", NULL },
+    { "offsets-out-of-range", NULL, mut_out_of_range, NULL, NULL, E(TRUNCATED), "tensor \"tail.conv.bias\" data_offsets [1099511627776, 1099511627788] run past", NULL },
+    { "offsets-reversed", NULL, mut_reversed, NULL, NULL, E(TENSOR), "end before they begin", NULL },
+    { "offsets-gap", NULL, mut_gap, NULL, NULL, E(TENSOR), "leaving a gap", NULL },
+    { "missing-tensor", NULL, mut_missing, NULL, NULL, E(TENSOR), "missing tensor \"blocks.0.bn1.running_var\"", NULL },
+    { "unknown-tensor", NULL, mut_unknown, NULL, NULL, E(TENSOR), "unknown tensor \"extra.weight\"", NULL },
+    { "duplicate-name", NULL, mut_duplicate, NULL, NULL, E(HEADER), "duplicate key \"head.conv.bias\"", NULL },
+    { "nan-weight", NULL, mut_nan, NULL, NULL, E(TENSOR), "tensor \"blocks.0.conv2.weight\" element 5 is NaN", NULL },
+    { "inf-slope", NULL, mut_inf, NULL, NULL, E(TENSOR), "tensor \"up.0.prelu.weight\" element 0 is infinite", NULL },
+    { "negative-variance", NULL, mut_negative_var, NULL, NULL, E(TENSOR), "\"blocks.0.bn2.running_var\" element 3 is -1", NULL },
+    { "prelu-count-vs-metadata", NULL, mut_per_channel_shape, NULL, NULL, E(TENSOR), "tensor \"head.prelu.weight\" has shape (1), expected (8)", NULL },
+    { "channels-vs-tensors", NULL, mut_channels_mismatch, NULL, NULL, E(TENSOR), "tensor \"head.conv.weight\" has shape (8, 3, 9, 9), expected (16, 3, 9, 9)", NULL },
+    { "blocks-vs-tensors", NULL, mut_blocks_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"blocks.1.conv1.weight\"", NULL },
+    { "scale-vs-tensors", NULL, mut_scale_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"up.1.conv.weight\"", NULL },
+    { "tail-vs-tensors", NULL, mut_tail_mismatch, NULL, NULL, E(TENSOR), "missing tensor \"body.bn.weight\"", NULL },
+    { "batchnorm-vs-tensors", NULL, mut_batchnorm_mismatch, NULL, NULL, E(TENSOR), "unknown tensor \"blocks.0.bn1.bias\"", NULL },
+    { "no-metadata", NULL, mut_no_metadata, NULL, NULL, E(METADATA), "has no __metadata__", NULL },
+    { "metadata-not-object", NULL, mut_metadata_array, NULL, NULL, E(METADATA), "__metadata__ must be an object of strings, got an array", NULL },
+    { "metadata-number", NULL, mut_metadata_number, NULL, NULL, E(METADATA), "value for \"blocks\" must be a string, got a number", NULL },
+    { "metadata-null", NULL, mut_metadata_null, NULL, NULL, E(METADATA), "value for \"source\" must be a string, got null", NULL },
+    { "format-missing", NULL, NULL, "format", NULL, E(METADATA), "lacks the key \"format\"", NULL },
+    { "format-unknown", NULL, NULL, "format", "\"other-net\"", E(METADATA), "\"format\" is \"other-net\", expected \"srgan-generator\"", NULL },
+    { "format-version", NULL, NULL, "format_version", "\"2\"", E(METADATA), "\"format_version\" is \"2\"", NULL },
+    { "family", NULL, NULL, "family", "\"esrgan\"", E(METADATA), "\"family\" is \"esrgan\", expected \"srresnet\"", NULL },
+    { "scale-3", NULL, NULL, "scale", "\"3\"", E(METADATA), "\"scale\" is \"3\", expected \"2\" or \"4\" or \"8\"", NULL },
+    { "scale-missing", NULL, NULL, "scale", NULL, E(METADATA), "lacks the key \"scale\"", NULL },
+    { "blocks-0", NULL, NULL, "blocks", "\"0\"", E(METADATA), "\"blocks\" is \"0\", expected an integer from 1 to 32", NULL },
+    { "blocks-33", NULL, NULL, "blocks", "\"33\"", E(METADATA), "\"blocks\" is \"33\"", NULL },
+    { "blocks-sign", NULL, NULL, "blocks", "\"+1\"", E(METADATA), "\"blocks\" is \"+1\"", NULL },
+    { "blocks-empty", NULL, NULL, "blocks", "\"\"", E(METADATA), "\"blocks\" is \"\"", NULL },
+    { "channels-4", NULL, NULL, "channels", "\"4\"", E(METADATA), "\"channels\" is \"4\", expected an integer from 8 to 256", NULL },
+    { "channels-huge", NULL, NULL, "channels", "\"99999999999\"", E(METADATA), "\"channels\" is \"99999999999\"", NULL },
+    { "prelu", NULL, NULL, "prelu", "\"none\"", E(METADATA), "\"prelu\" is \"none\", expected \"shared\" or \"per-channel\"", NULL },
+    { "batchnorm", NULL, NULL, "batchnorm", "\"yes\"", E(METADATA), "\"batchnorm\" is \"yes\"", NULL },
+    { "tail", NULL, NULL, "tail", "\"conv\"", E(METADATA), "\"tail\" is \"conv\", expected \"conv-bn\" or \"conv-prelu\"", NULL },
+    { "tail-missing", NULL, NULL, "tail", NULL, E(METADATA), "lacks the key \"tail\"", NULL },
+    { "output", NULL, NULL, "output", "\"sigmoid\"", E(METADATA), "\"output\" is \"sigmoid\"", NULL },
+    { "input-range", NULL, NULL, "input_range", "\"0,255\"", E(METADATA), "\"input_range\" is \"0,255\"", NULL },
+    { "bn-eps-negative", NULL, NULL, "bn_eps", "\"-1\"", E(METADATA), "\"bn_eps\" is \"-1\"", NULL },
+    { "bn-eps-text", NULL, NULL, "bn_eps", "\"small\"", E(METADATA), "\"bn_eps\" is \"small\"", NULL },
+    { "bn-eps-nan", NULL, NULL, "bn_eps", "\"nan\"", E(METADATA), "\"bn_eps\" is \"nan\"", NULL },
+    { "bn-eps-ok", NULL, NULL, "bn_eps", "\"0.001\"", -1, NULL, NULL },
+    { "extra-metadata-kept", NULL, NULL, "comment", "\"caf\\u00e9 \\ud83d\\ude00\"", -1, NULL, NULL },
+    /* RRDBNet and SRVGGNetCompact: the same checks, their own tensors. */
+    { "rrdbnet-valid", NULL, NULL, NULL, NULL, -1, NULL, rrdb },
+    { "rrdbnet-f16-valid", NULL, NULL, NULL, NULL, -1, NULL, rrdb_f16 },
+    { "rrdbnet-missing", NULL, mut_rrdb_missing, NULL, NULL, E(TENSOR), "missing tensor \"body.0.rdb2.conv3.bias\"", rrdb },
+    { "rrdbnet-unknown", NULL, mut_rrdb_unknown, NULL, NULL, E(TENSOR), "unknown tensor \"body.1.rdb1.conv1.weight\"", rrdb },
+    { "rrdbnet-wrong-shape", NULL, mut_rrdb_shape, NULL, NULL, E(TENSOR), "tensor \"body.0.rdb3.conv5.weight\" has shape (40, 8, 3, 3), expected (8, 40, 3, 3) for a 4×, 1-block, 8-channel rrdbnet", rrdb },
+    { "rrdbnet-f16-nan", NULL, mut_rrdb_nan, NULL, NULL, E(TENSOR), "tensor \"conv_up2.weight\" element 7 is NaN", rrdb_f16 },
+    { "rrdbnet-f16-overflow", NULL, mut_rrdb_inf, NULL, NULL, E(TENSOR), "tensor \"body.0.rdb1.conv4.weight\" element 0 is infinite", rrdb_f16 },
+    { "rrdbnet-f16-span", NULL, mut_rrdb_f16_span, NULL, NULL, E(TENSOR), "has shape (4, 8, 3, 3) (576 bytes of F16) but data_offsets span 432 bytes", rrdb_f16 },
+    { "rrdbnet-scale-2", NULL, NULL, "scale", "\"2\"", E(METADATA), "\"scale\" is \"2\", expected \"4\"", rrdb },
+    { "rrdbnet-growth-missing", NULL, NULL, "growth", NULL, E(METADATA), "lacks the key \"growth\"", rrdb },
+    { "rrdbnet-blocks-65", NULL, NULL, "blocks", "\"65\"", E(METADATA), "expected an integer from 1 to 64", rrdb },
+    { "rrdbnet-output-tanh", NULL, NULL, "output", "\"tanh\"", E(METADATA), "\"output\" is \"tanh\", expected \"identity\"", rrdb },
+    { "srvgg-valid", NULL, NULL, NULL, NULL, -1, NULL, srvgg },
+    { "srvgg-missing", NULL, mut_srvgg_missing, NULL, NULL, E(TENSOR), "missing tensor \"body.3.weight\"", srvgg },
+    { "srvgg-scale-vs-tensors", NULL, mut_srvgg_scale, NULL, NULL, E(TENSOR), "tensor \"body.6.weight\" has shape (48, 8, 3, 3), expected (12, 8, 3, 3)", srvgg },
+    { "srvgg-activation", NULL, NULL, "activation", "\"relu\"", E(METADATA), "\"activation\" is \"relu\", expected \"prelu\"", srvgg },
+    { "srvgg-input-range", NULL, NULL, "input_range", "\"-1,1\"", E(METADATA), "\"input_range\" is \"-1,1\", expected \"0,1\"", srvgg },
 };
 #undef E
 
@@ -275,7 +321,7 @@ make_case(const Case *c)
 {
     if (c->raw)
         return c->raw();
-    g_autoptr(TestModel) m = test_model_new(&base_arch);
+    g_autoptr(TestModel) m = c->base ? c->base() : test_model_new(&base_arch);
     if (c->mutate)
         c->mutate(m);
     if (c->meta_key)
