@@ -1,5 +1,5 @@
 /* srgan-common.c — the GIMP-independent half of the plug-ins: options,
- * model choice, pixel formats, and the one render function that turns a
+ * model choice by name, pixel formats, and the one render function that turns a
  * GeglBuffer region into its SRGAN upscale (preview and result alike). */
 #include "srgan-common.h"
 #include "srgan-intl.h"
@@ -8,37 +8,38 @@
 
 /* ---- Options ----------------------------------------------------------- */
 
-static const char *const choice_nicks[] = {
-    [SRGAN_MODEL_CHOICE_X4] = "x4",
-    [SRGAN_MODEL_CHOICE_X2] = "x2",
-    [SRGAN_MODEL_CHOICE_X8] = "x8",
-    [SRGAN_MODEL_CHOICE_FILE] = "file",
-};
-
 const char *
-srgan_model_choice_to_nick(SrganModelChoice choice)
+srgan_plugin_model_canonical(const char *model)
 {
-    if ((unsigned) choice >= G_N_ELEMENTS(choice_nicks))
-        return NULL;
-    return choice_nicks[choice];
+    if (model == NULL || model[0] == '\0' || strcmp(model, "x4") == 0)
+        return SRGAN_PLUGIN_DEFAULT_MODEL;
+    if (strcmp(model, "x2") == 0)
+        return "srgan-x2";
+    if (strcmp(model, "x8") == 0)
+        return "srgan-x8";
+    return model;
 }
 
-gboolean
-srgan_model_choice_from_nick(const char *nick, SrganModelChoice *choice)
+void
+srgan_plugin_options_set_model(SrganPluginOptions *options, const char *model)
 {
-    for (unsigned i = 0; i < G_N_ELEMENTS(choice_nicks); i++) {
-        if (g_strcmp0(nick, choice_nicks[i]) == 0) {
-            *choice = (SrganModelChoice) i;
-            return TRUE;
-        }
-    }
-    return FALSE;
+    char *copy = g_strdup(srgan_plugin_model_canonical(model));
+
+    g_free(options->model);
+    options->model = copy;
 }
 
 void
 srgan_plugin_options_clear(SrganPluginOptions *options)
 {
+    g_clear_pointer(&options->model, g_free);
     g_clear_pointer(&options->model_file, g_free);
+}
+
+gboolean
+srgan_plugin_options_use_file(const SrganPluginOptions *options)
+{
+    return g_strcmp0(options->model, SRGAN_PLUGIN_MODEL_FILE) == 0;
 }
 
 gboolean
@@ -57,41 +58,86 @@ srgan_plugin_options_validate(const SrganPluginOptions *options, GError **error)
                     options->threads, SRGAN_THREADS_MAX);
         return FALSE;
     }
-    if (options->model == SRGAN_MODEL_CHOICE_FILE &&
+    if (options->halo < 0 || options->halo > SRGAN_PLUGIN_HALO_MAX) {
+        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                    _("Halo %d is out of range: use 0 (automatic) or 1 to %d."),
+                    options->halo, SRGAN_PLUGIN_HALO_MAX);
+        return FALSE;
+    }
+    if (srgan_plugin_options_use_file(options) &&
         (options->model_file == NULL || options->model_file[0] == '\0')) {
         g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
                             _("No model file was chosen."));
         return FALSE;
     }
-    if (srgan_model_choice_to_nick(options->model) == NULL) {
-        g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
-                    _("Unknown model choice %d."), (int) options->model);
-        return FALSE;
-    }
     return TRUE;
 }
 
-char *
-srgan_plugin_model_path(const SrganPluginOptions *options)
+/* "a, b, c" of the installed models, for messages about a name that is
+ * not among them (most often a typo, or a model not installed yet). */
+static char *
+installed_models_text(void)
 {
-    switch (options->model) {
-    case SRGAN_MODEL_CHOICE_X2:
-        return srgan_installed_model_path(2);
-    case SRGAN_MODEL_CHOICE_X8:
-        return srgan_installed_model_path(8);
-    case SRGAN_MODEL_CHOICE_FILE:
+    g_auto(GStrv) names = srgan_model_list();
+
+    if (names[0] == NULL)
+        /* TRANSLATORS: the list of installed models, when there is none. */
+        return g_strdup(_("none"));
+    return g_strjoinv(", ", names);
+}
+
+/* A model value that is a file's path rather than a name (as the core
+ * tells them apart, less its test for an existing file: a missing file
+ * should be reported as a file, not as an unknown name). */
+static gboolean
+looks_like_path(const char *model)
+{
+    return strchr(model, G_DIR_SEPARATOR) != NULL || g_str_has_suffix(model, ".safetensors");
+}
+
+char *
+srgan_plugin_model_path(const SrganPluginOptions *options, GError **error)
+{
+    if (srgan_plugin_options_use_file(options)) {
+        if (options->model_file == NULL || options->model_file[0] == '\0') {
+            g_set_error_literal(error, SRGAN_ERROR, SRGAN_ERROR_INVALID_ARGUMENT,
+                                _("No model file was chosen."));
+            return NULL;
+        }
         return g_strdup(options->model_file);
-    case SRGAN_MODEL_CHOICE_X4:
-    default:
-        return srgan_default_model_path();
     }
+
+    const char *name = srgan_plugin_model_canonical(options->model);
+    const char *env = g_getenv("SRGAN_MODEL");
+
+    /* Like the core's default model: $SRGAN_MODEL replaces srgan-x4. */
+    if (strcmp(name, SRGAN_PLUGIN_DEFAULT_MODEL) == 0 && env != NULL && env[0] != '\0')
+        return g_strdup(env);
+    if (looks_like_path(name))
+        return g_strdup(name);
+
+    g_autoptr(GError) local = NULL;
+    char *path = srgan_model_find(name, &local);
+
+    if (path == NULL) {
+        g_autofree char *installed = installed_models_text();
+
+        g_set_error(error, local->domain, local->code,
+                    _("There is no model named “%s” (installed models: %s). %s"),
+                    name, installed, local->message);
+    }
+    return path;
 }
 
 SrganModel *
 srgan_plugin_load_model(const SrganPluginOptions *options, GError **error)
 {
-    g_autofree char *path = srgan_plugin_model_path(options);
+    g_autofree char *path = srgan_plugin_model_path(options, error);
     g_autoptr(GError) local = NULL;
+
+    if (path == NULL)
+        return NULL;
+
     SrganModel *model = srgan_model_load(path, &local);
 
     if (model == NULL) {
@@ -149,12 +195,87 @@ test_fail_after_reads(void)
 }
 
 int
+srgan_plugin_model_scale(const SrganPluginOptions *options, GError **error)
+{
+    g_autofree char *path = srgan_plugin_model_path(options, error);
+    g_autoptr(GError) local = NULL;
+
+    if (path == NULL)
+        return 0;
+
+    g_autoptr(GHashTable) metadata = srgan_model_read_metadata(path, &local);
+    const char *scale = metadata ? g_hash_table_lookup(metadata, "scale") : NULL;
+
+    if (metadata == NULL) {
+        g_set_error(error, local->domain, local->code,
+                    _("Could not use the model file “%s”: %s"),
+                    path, local->message);
+        return 0;
+    }
+    /* The loader accepts 2, 4 and 8 only; anything else fails at load. */
+    if (g_strcmp0(scale, "2") == 0 || g_strcmp0(scale, "4") == 0 || g_strcmp0(scale, "8") == 0)
+        return scale[0] - '0';
+    g_set_error(error, SRGAN_ERROR, SRGAN_ERROR_MODEL_METADATA,
+                _("Could not use the model file “%s”: %s"),
+                path, "no scale of 2, 4 or 8 in its metadata");
+    return 0;
+}
+
+/* The descriptions the shipped models carry in their metadata (weights/),
+ * listed here so that the catalogs translate them; other models'
+ * descriptions are shown as their files write them. */
+static const char *const shipped_descriptions[] G_GNUC_UNUSED = {
+    N_("Clean or downscaled images: sharp detail"),
+    N_("JPEG-compressed or noisy photos: removes artefacts"),
+    N_("Fast, light denoising of real photos"),
+};
+
+char *
+srgan_plugin_model_label(const char *model)
+{
+    /* Resolved as a run would (srgan-x4 honours $SRGAN_MODEL). */
+    SrganPluginOptions options = { .model = (char *) model };
+    g_autofree char *path = srgan_plugin_model_path(&options, NULL);
+
+    if (path == NULL)
+        return g_strdup_printf(_("%s (not found)"), model);
+
+    g_autoptr(GHashTable) metadata = srgan_model_read_metadata(path, NULL);
+    const char *display = metadata ? g_hash_table_lookup(metadata, "display_name") : NULL;
+    const char *description = metadata ? g_hash_table_lookup(metadata, "description") : NULL;
+
+    if (display == NULL || display[0] == '\0')
+        display = model;
+    if (description == NULL || description[0] == '\0')
+        return g_strdup(display);
+    /* TRANSLATORS: a model in the model list: its name, then what it is
+       good for (for example "SRGAN 4× — Clean or downscaled images"). */
+    return g_strdup_printf(_("%s — %s"), display, _(description));
+}
+
+int
+srgan_plugin_effective_halo(SrganModel *model, const SrganPluginOptions *options)
+{
+    if (options->halo > 0)
+        return MIN(options->halo, srgan_model_get_receptive_radius(model));
+    return srgan_model_get_halo(model);
+}
+
+const char *
+srgan_plugin_halo_blurb(void)
+{
+    return _("Source pixels of context read around each tile (1 to 1024); "
+             "0 = automatic, the model's default. Less is faster but can leave "
+             "seams between tiles; more than the model reaches changes nothing.");
+}
+
+int
 srgan_plugin_default_scale(void)
 {
-    SrganPluginOptions options = { .model = SRGAN_MODEL_CHOICE_X4 };
-    g_autoptr(SrganModel) model = srgan_plugin_load_model(&options, NULL);
+    SrganPluginOptions options = { .model = NULL };
+    int scale = srgan_plugin_model_scale(&options, NULL);
 
-    return model ? srgan_model_get_scale(model) : 4;
+    return scale ? scale : 4;
 }
 
 const char *
@@ -165,18 +286,6 @@ srgan_plugin_menu_label_msgid(int scale)
     case 2: return N_("_SRGAN 2x…");
     case 8: return N_("_SRGAN 8x…");
     default: return N_("_SRGAN 4x…");
-    }
-}
-
-const char *
-srgan_model_choice_label(SrganModelChoice choice)
-{
-    switch (choice) {
-    case SRGAN_MODEL_CHOICE_X2: return _("SRGAN 2× (installed)");
-    case SRGAN_MODEL_CHOICE_X8: return _("SRGAN 8× (installed)");
-    case SRGAN_MODEL_CHOICE_FILE: return _("Model file…");
-    case SRGAN_MODEL_CHOICE_X4:
-    default: return _("SRGAN 4× (installed, default)");
     }
 }
 
@@ -266,6 +375,7 @@ params_for_options(const SrganPluginOptions *options)
 
     params.tile_size = options->tile_size;
     params.threads = options->threads;
+    params.halo = options->halo;
     params.memory_limit = options->memory_limit;
     return params;
 }
@@ -359,10 +469,10 @@ srgan_plugin_copy_to_memory(GeglBuffer *drawable_buffer,
 }
 
 GeglRectangle
-srgan_plugin_region_with_halo(SrganModel *model, const GeglRectangle *region,
-                              const GeglRectangle *bounds)
+srgan_plugin_region_with_halo(SrganModel *model, const SrganPluginOptions *options,
+                              const GeglRectangle *region, const GeglRectangle *bounds)
 {
-    int halo = srgan_model_get_halo(model);
+    int halo = srgan_plugin_effective_halo(model, options);
     GeglRectangle grown = { region->x - halo, region->y - halo,
                             region->width + 2 * halo,
                             region->height + 2 * halo };

@@ -27,23 +27,24 @@ G_BEGIN_DECLS
 /* Side, in output pixels, of the preview's result square. */
 #define SRGAN_PLUGIN_PREVIEW_SIDE  256
 
-/* Which model a run uses.  The shipped weights are picked by scale; FILE
- * means the path in SrganPluginOptions.model_file. */
-typedef enum {
-    SRGAN_MODEL_CHOICE_X4,
-    SRGAN_MODEL_CHOICE_X2,
-    SRGAN_MODEL_CHOICE_X8,
-    SRGAN_MODEL_CHOICE_FILE,
-} SrganModelChoice;
+/* The model a run uses, as the PDB argument and the dialog give it: an
+ * installed model's short name (see srgan_model_list()), or "file" for the
+ * path in SrganPluginOptions.model_file.  The default, srgan-x4, honours
+ * $SRGAN_MODEL like the core's default.  Older versions offered the
+ * choices "x2", "x4" and "x8": they still stand for srgan-x2/x4/x8. */
+#define SRGAN_PLUGIN_DEFAULT_MODEL "srgan-x4"
+#define SRGAN_PLUGIN_MODEL_FILE    "file"
 
-/* The nicks used by the GIMP 3 choice argument and accepted by the
- * GIMP 2.10 "model" string argument.  Returns NULL for an unknown value. */
-const char *srgan_model_choice_to_nick(SrganModelChoice choice);
-gboolean srgan_model_choice_from_nick(const char *nick, SrganModelChoice *choice);
+/* Largest halo the options accept (0 = the model's default).  Beyond a
+ * model's receptive radius it changes nothing (the core clamps it); the
+ * largest shipped radius, RRDBNet's, is about 350 source pixels. */
+#define SRGAN_PLUGIN_HALO_MAX      1024
 
 typedef struct {
-    SrganModelChoice model;
-    char *model_file;   /* used when model == FILE; owned */
+    char *model;        /* short name, alias, "file" or a path; NULL or "" =
+                           the default model; owned */
+    char *model_file;   /* used when model is "file"; owned */
+    int halo;           /* 0 = the model's default, else 1…SRGAN_PLUGIN_HALO_MAX */
     int tile_size;      /* 0 = automatic, else 16…SRGAN_PLUGIN_TILE_MAX */
     int threads;        /* 0 = automatic, else 1…SRGAN_THREADS_MAX */
     /* Bytes the core may use for its tile buffers (SrganParams.memory_limit);
@@ -54,19 +55,52 @@ typedef struct {
 
 void srgan_plugin_options_clear(SrganPluginOptions *options);
 
-/* Checks ranges and that a FILE choice names a file; a clear, translated
+/* Replaces options->model by a copy of `model` in canonical form (see
+ * srgan_plugin_model_canonical()). */
+void srgan_plugin_options_set_model(SrganPluginOptions *options, const char *model);
+
+/* Whether the options' model is "file" (the path in model_file). */
+gboolean srgan_plugin_options_use_file(const SrganPluginOptions *options);
+
+/* The short name a model value stands for: "srgan-x4" for NULL, "" and
+ * "x4", "srgan-x2" for "x2", "srgan-x8" for "x8"; anything else as it is.
+ * The result is `model` itself or a constant. */
+const char *srgan_plugin_model_canonical(const char *model);
+
+/* Checks ranges and that a "file" choice names a file; a clear, translated
  * message in `error` otherwise. */
 gboolean srgan_plugin_options_validate(const SrganPluginOptions *options,
                                        GError **error);
 
-/* The path a choice resolves to (x4 honours $SRGAN_MODEL like the core's
- * default).  Free with g_free(). */
-char *srgan_plugin_model_path(const SrganPluginOptions *options);
+/* The file the options' model resolves to: model_file for "file", $SRGAN_MODEL
+ * for the default when set, else the model found by name in the model
+ * folders (srgan_model_find()).  NULL with a translated message naming the
+ * installed models when there is no such model.  Free with g_free(). */
+char *srgan_plugin_model_path(const SrganPluginOptions *options, GError **error);
 
 /* Loads the model the options name, with a message that says which file
  * could not be used and why. */
 SrganModel *srgan_plugin_load_model(const SrganPluginOptions *options,
                                     GError **error);
+
+/* The scale (2, 4 or 8) of the options' model read from its header alone
+ * (cheap: the dialog calls it on every change of model), or 0 with
+ * `error` set. */
+int srgan_plugin_model_scale(const SrganPluginOptions *options, GError **error);
+
+/* What a model list shows for a model value (a name, as in
+ * SrganPluginOptions.model): "display_name — description" from its
+ * metadata, the description translated when it is a shipped model's; the
+ * name when the metadata lacks them; "name (not found)" when there is no
+ * such model.  Free with g_free(). */
+char *srgan_plugin_model_label(const char *model);
+
+/* The halo the core will read around each tile for these options: the
+ * model's default, or the chosen one up to the model's receptive radius. */
+int srgan_plugin_effective_halo(SrganModel *model, const SrganPluginOptions *options);
+
+/* Translated description of the halo option (PDB argument and tooltip). */
+const char *srgan_plugin_halo_blurb(void);
 
 /* The core's memory budget for a GIMP whose tile cache (gimprc
  * `tile-cache-size`, in bytes) is `tile_cache_bytes`; 0 when unknown. */
@@ -90,9 +124,6 @@ int srgan_plugin_default_scale(void);
 /* The menu label for a model scale, untranslated (a msgid: GIMP 2.10
  * translates it in the core with our domain, GIMP 3 plug-ins call _()). */
 const char *srgan_plugin_menu_label_msgid(int scale);
-
-/* Translated label of a model choice, for combo boxes. */
-const char *srgan_model_choice_label(SrganModelChoice choice);
 
 /* The float layout and babl format the generator is fed for a buffer of
  * `format`: perceptual (R'G'B' / Y') floats, alpha kept when present,
@@ -134,8 +165,9 @@ GeglBuffer *srgan_plugin_copy_to_memory(GeglBuffer *drawable_buffer,
                                         const GeglRectangle *rect);
 
 /* The part of the source the core reads for `region`: the region grown by
- * the model's halo, clamped to `bounds`. */
+ * the halo (srgan_plugin_effective_halo()), clamped to `bounds`. */
 GeglRectangle srgan_plugin_region_with_halo(SrganModel *model,
+                                            const SrganPluginOptions *options,
                                             const GeglRectangle *region,
                                             const GeglRectangle *bounds);
 

@@ -22,13 +22,19 @@
 
 #include "srgan-common.h"
 #include "srgan-intl.h"
+#include "srgan-options-ui.h"
 #include "srgan-preview.h"
 
-/* What gimp_set_data() keeps between runs (plain data, fixed size). */
+/* What gimp_set_data() keeps between runs (plain data, fixed size).  Data
+ * of another size or version (an older plug-in's, in the same GIMP
+ * session) is ignored. */
+#define SAVED_OPTIONS_VERSION 2
 typedef struct {
-    gint32 model;
+    gint32 version;
     gint32 tile_size;
     gint32 threads;
+    gint32 halo;
+    gchar model[256];
     gchar model_file[4096];
 } SavedOptions;
 
@@ -56,7 +62,7 @@ query(void)
         { GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
         { GIMP_PDB_IMAGE, "image", "Input image" },
         { GIMP_PDB_DRAWABLE, "drawable", "The layer to upscale with SRGAN (other layers are scaled with cubic interpolation)" },
-        { GIMP_PDB_STRING, "model", "\"x4\" (default; also \"\"), \"x2\", \"x8\" for the installed weights, or the path of a .safetensors model" },
+        { GIMP_PDB_STRING, "model", "Short name of an installed model (\"srgan-x4\", the default, also \"\"; \"realesrgan-x4plus\"; ...: the file name without .safetensors; \"x2\", \"x4\", \"x8\" stand for srgan-x2/x4/x8), or the path of a .safetensors model" },
         { GIMP_PDB_INT32, "tile-size", "Low-resolution pixels per tile side, 16-2048; 0 = automatic" },
         { GIMP_PDB_INT32, "threads", "Worker threads, 1-256; 0 = one per CPU core" },
     };
@@ -78,12 +84,23 @@ query(void)
 
 /* ---- Options <-> PDB / saved data -------------------------------------- */
 
+static gboolean
+load_saved(SavedOptions *saved)
+{
+    return gimp_get_data_size(SRGAN_PLUGIN_PROC) == (gint) sizeof *saved &&
+           gimp_get_data(SRGAN_PLUGIN_PROC, saved) &&
+           saved->version == SAVED_OPTIONS_VERSION;
+}
+
 static void
 options_from_saved(SrganPluginOptions *options, const SavedOptions *saved)
 {
-    options->model = (SrganModelChoice) saved->model;
+    g_autofree char *model = g_strndup(saved->model, sizeof saved->model);
+
+    srgan_plugin_options_set_model(options, model);
     options->tile_size = saved->tile_size;
     options->threads = saved->threads;
+    options->halo = saved->halo;
     g_free(options->model_file);
     options->model_file = saved->model_file[0] ? g_strndup(saved->model_file, sizeof saved->model_file)
                                                : NULL;
@@ -93,84 +110,26 @@ static void
 options_to_saved(const SrganPluginOptions *options, SavedOptions *saved)
 {
     memset(saved, 0, sizeof *saved);
-    saved->model = options->model;
+    saved->version = SAVED_OPTIONS_VERSION;
     saved->tile_size = options->tile_size;
     saved->threads = options->threads;
+    saved->halo = options->halo;
+    g_strlcpy(saved->model, srgan_plugin_model_canonical(options->model), sizeof saved->model);
     if (options->model_file != NULL)
         g_strlcpy(saved->model_file, options->model_file, sizeof saved->model_file);
 }
 
-/* The "model" argument: a choice nick, "" for the default, or a path. */
-static void
-options_set_model_arg(SrganPluginOptions *options, const char *arg)
-{
-    SrganModelChoice choice;
-
-    g_clear_pointer(&options->model_file, g_free);
-    if (arg == NULL || arg[0] == '\0')
-        options->model = SRGAN_MODEL_CHOICE_X4;
-    else if (srgan_model_choice_from_nick(arg, &choice) &&
-             choice != SRGAN_MODEL_CHOICE_FILE)
-        options->model = choice;
-    else {
-        options->model = SRGAN_MODEL_CHOICE_FILE;
-        options->model_file = g_strdup(arg);
-    }
-}
-
 /* ---- Dialog ------------------------------------------------------------ */
 
-typedef struct {
-    SrganPluginOptions *options;
-    SrganPreview *preview;
-    GtkWidget *file_button;
-} DialogState;
-
 static void
-on_model_changed(GtkWidget *combo, DialogState *state)
+on_options_changed(gpointer preview)
 {
-    gint value;
-
-    if (gimp_int_combo_box_get_active(GIMP_INT_COMBO_BOX(combo), &value)) {
-        state->options->model = (SrganModelChoice) value;
-        gtk_widget_set_sensitive(state->file_button, value == SRGAN_MODEL_CHOICE_FILE);
-        srgan_preview_update(state->preview);
-    }
-}
-
-static void
-on_file_set(GtkFileChooserButton *button, DialogState *state)
-{
-    g_free(state->options->model_file);
-    state->options->model_file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(button));
-    srgan_preview_update(state->preview);
-}
-
-static void
-on_int_changed(GtkSpinButton *spin, DialogState *state)
-{
-    int *target = g_object_get_data(G_OBJECT(spin), "srgan-target");
-
-    *target = gtk_spin_button_get_value_as_int(spin);
-    srgan_preview_update(state->preview);
-}
-
-static GtkWidget *
-int_spin(int *target, int max, DialogState *state)
-{
-    GtkWidget *spin = gtk_spin_button_new_with_range(0, max, 1);
-
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), *target);
-    g_object_set_data(G_OBJECT(spin), "srgan-target", target);
-    g_signal_connect(spin, "value-changed", G_CALLBACK(on_int_changed), state);
-    return spin;
+    srgan_preview_update(preview);
 }
 
 static gboolean
 show_dialog(gint32 drawable_id, SrganPluginOptions *options)
 {
-    DialogState state = { .options = options };
-
     gimp_ui_init(SRGAN_PLUGIN_BINARY, FALSE);
 
     GtkWidget *dialog = gimp_dialog_new(_("SRGAN super-resolution"), SRGAN_PLUGIN_ROLE,
@@ -210,58 +169,28 @@ show_dialog(gint32 drawable_id, SrganPluginOptions *options)
     gtk_box_pack_start(GTK_BOX(result_vbox), status, FALSE, FALSE, 0);
     gtk_box_pack_start(GTK_BOX(hbox), result_frame, FALSE, FALSE, 0);
 
-    /* Options. */
-    GtkWidget *table = gtk_table_new(4, 2, FALSE);
-    gtk_table_set_col_spacings(GTK_TABLE(table), 6);
-    gtk_table_set_row_spacings(GTK_TABLE(table), 6);
-    gtk_box_pack_start(GTK_BOX(main_vbox), table, FALSE, FALSE, 0);
-
-    GtkWidget *combo = gimp_int_combo_box_new(
-        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X4), SRGAN_MODEL_CHOICE_X4,
-        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X2), SRGAN_MODEL_CHOICE_X2,
-        srgan_model_choice_label(SRGAN_MODEL_CHOICE_X8), SRGAN_MODEL_CHOICE_X8,
-        srgan_model_choice_label(SRGAN_MODEL_CHOICE_FILE), SRGAN_MODEL_CHOICE_FILE,
-        NULL);
-    gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), options->model);
-    gimp_table_attach_aligned(GTK_TABLE(table), 0, 0, _("_Model:"), 0.0, 0.5,
-                              combo, 1, FALSE);
-
-    state.file_button = gtk_file_chooser_button_new(_("Choose an SRGAN model file"),
-                                                    GTK_FILE_CHOOSER_ACTION_OPEN);
-    GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, _("SRGAN models (*.safetensors)"));
-    gtk_file_filter_add_pattern(filter, "*.safetensors");
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(state.file_button), filter);
-    if (options->model_file != NULL)
-        gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(state.file_button), options->model_file);
-    gtk_widget_set_sensitive(state.file_button, options->model == SRGAN_MODEL_CHOICE_FILE);
-    gimp_table_attach_aligned(GTK_TABLE(table), 0, 1, _("Model _file:"), 0.0, 0.5,
-                              state.file_button, 1, FALSE);
-
-    GtkWidget *tile_spin = int_spin(&options->tile_size, SRGAN_PLUGIN_TILE_MAX, &state);
-    gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, _("_Tile size (0 = automatic):"),
-                              0.0, 0.5, tile_spin, 1, TRUE);
-    GtkWidget *threads_spin = int_spin(&options->threads, SRGAN_THREADS_MAX, &state);
-    gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, _("T_hreads (0 = all cores):"),
-                              0.0, 0.5, threads_spin, 1, TRUE);
-
     GeglBuffer *buffer = gimp_drawable_get_buffer(drawable_id);
-    state.preview = srgan_preview_new(GIMP_PREVIEW(source), area,
-                                      GTK_TOGGLE_BUTTON(toggle), GTK_LABEL(status),
-                                      buffer, options);
+    SrganPreview *preview = srgan_preview_new(GIMP_PREVIEW(source), area,
+                                              GTK_TOGGLE_BUTTON(toggle), GTK_LABEL(status),
+                                              buffer, options);
     g_object_unref(buffer);
 
-    /* Connected after the preview exists: the handlers update it. */
-    g_signal_connect(combo, "changed", G_CALLBACK(on_model_changed), &state);
-    g_signal_connect(state.file_button, "file-set", G_CALLBACK(on_file_set), &state);
+    /* Options (shared with GIMP 3): they edit `options` in place. */
+    gint32 image_id = gimp_item_get_image(drawable_id);
+    SrganOptionsUi *options_ui = srgan_options_ui_new(options, gimp_image_width(image_id),
+                                                      gimp_image_height(image_id),
+                                                      on_options_changed, preview);
+    gtk_box_pack_start(GTK_BOX(main_vbox), srgan_options_ui_get_widget(options_ui),
+                       FALSE, FALSE, 0);
 
     gtk_widget_show_all(dialog);
-    srgan_preview_update(state.preview);
+    srgan_preview_update(preview);
 
     gboolean ok = (gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK);
 
-    srgan_preview_free(state.preview);
+    srgan_preview_free(preview);
     gtk_widget_destroy(dialog);
+    srgan_options_ui_free(options_ui);
     return ok;
 }
 
@@ -415,7 +344,7 @@ run(const gchar *name, gint nparams, const GimpParam *param,
     static GimpParam values[2];
     static char *message;
     GimpRunMode run_mode = param[0].data.d_int32;
-    SrganPluginOptions options = { .model = SRGAN_MODEL_CHOICE_X4 };
+    SrganPluginOptions options = { 0 };
     SavedOptions saved;
     g_autoptr(GError) error = NULL;
     GimpPDBStatusType status = GIMP_PDB_SUCCESS;
@@ -434,7 +363,7 @@ run(const gchar *name, gint nparams, const GimpParam *param,
 
     switch (run_mode) {
     case GIMP_RUN_INTERACTIVE:
-        if (gimp_get_data(SRGAN_PLUGIN_PROC, &saved))
+        if (load_saved(&saved))
             options_from_saved(&options, &saved);
         if (!show_dialog(drawable_id, &options))
             status = GIMP_PDB_CANCEL;
@@ -444,12 +373,14 @@ run(const gchar *name, gint nparams, const GimpParam *param,
             status = GIMP_PDB_CALLING_ERROR;
             break;
         }
-        options_set_model_arg(&options, nparams > 3 ? param[3].data.d_string : NULL);
+        /* A name, an alias, "" for the default, or a file's path
+         * (srgan_plugin_model_path() tells them apart). */
+        srgan_plugin_options_set_model(&options, nparams > 3 ? param[3].data.d_string : NULL);
         options.tile_size = nparams > 4 ? param[4].data.d_int32 : 0;
         options.threads = nparams > 5 ? param[5].data.d_int32 : 0;
         break;
     case GIMP_RUN_WITH_LAST_VALS:
-        if (gimp_get_data(SRGAN_PLUGIN_PROC, &saved))
+        if (load_saved(&saved))
             options_from_saved(&options, &saved);
         break;
     default:

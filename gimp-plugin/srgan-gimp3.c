@@ -1,9 +1,12 @@
 /* srgan-gimp3.c — Filters → Enhance → SRGAN 4x… for GIMP 3.0 (libgimp-3.0).
  *
  * The GIMP 3 half of the plug-in: a GimpPlugIn subclass that declares each
- * argument once (model, model-file, tile-size, threads) and reads them
- * through the GimpProcedureConfig, so the dialog, Script-Fu and "repeat
- * last" share one path and last values are remembered by GIMP.  Pixels are
+ * argument once (model, model-file, tile-size, threads, halo) and reads
+ * them through the GimpProcedureConfig, so the dialog, Script-Fu and
+ * "repeat last" share one path and last values are remembered by GIMP.
+ * The model is a string, an installed model's short name: a choice
+ * argument would freeze the list of models at the time GIMP queried the
+ * plug-in, and a script could not name a model installed since.  Pixels are
  * upscaled by srgan-common.c, exactly as in the GIMP 2.10 plug-in.
  *
  * All or nothing: every check comes first (image mode, the layers chosen,
@@ -22,6 +25,7 @@
 
 #include "srgan-common.h"
 #include "srgan-intl.h"
+#include "srgan-options-ui.h"
 #include "srgan-preview.h"
 
 #define SRGAN_TYPE_PLUG_IN (srgan_plug_in_get_type())
@@ -96,15 +100,12 @@ srgan_create_procedure(GimpPlugIn *plug_in, const gchar *name)
         name);
     gimp_procedure_set_attribution(procedure, "srgan authors", "srgan authors", "2026");
 
-    GimpChoice *models = gimp_choice_new_with_values(
-        "x4", SRGAN_MODEL_CHOICE_X4, srgan_model_choice_label(SRGAN_MODEL_CHOICE_X4), NULL,
-        "x2", SRGAN_MODEL_CHOICE_X2, srgan_model_choice_label(SRGAN_MODEL_CHOICE_X2), NULL,
-        "x8", SRGAN_MODEL_CHOICE_X8, srgan_model_choice_label(SRGAN_MODEL_CHOICE_X8), NULL,
-        "file", SRGAN_MODEL_CHOICE_FILE, srgan_model_choice_label(SRGAN_MODEL_CHOICE_FILE), NULL,
-        NULL);
-    gimp_procedure_add_choice_argument(procedure, "model", _("_Model"),
-        _("Installed weights by scale, or \"file\" to use model-file"),
-        models, "x4", G_PARAM_READWRITE);
+    gimp_procedure_add_string_argument(procedure, "model", _("_Model"),
+        _("Short name of an installed model (\"srgan-x4\", the default; "
+          "\"realesrgan-x4plus\"; …: the file name without .safetensors), or "
+          "\"file\" to use model-file. \"x2\", \"x4\", \"x8\" stand for "
+          "srgan-x2, srgan-x4, srgan-x8."),
+        SRGAN_PLUGIN_DEFAULT_MODEL, G_PARAM_READWRITE);
     gimp_procedure_add_file_argument(procedure, "model-file", _("Model _file"),
         _("An SRGAN model (.safetensors), used when model is \"file\""),
         GIMP_FILE_CHOOSER_ACTION_OPEN, TRUE, NULL, G_PARAM_READWRITE);
@@ -115,6 +116,8 @@ srgan_create_procedure(GimpPlugIn *plug_in, const gchar *name)
     gimp_procedure_add_int_argument(procedure, "threads", _("T_hreads"),
         _("Worker threads; 0 = one per CPU core"),
         0, SRGAN_THREADS_MAX, 0, G_PARAM_READWRITE);
+    gimp_procedure_add_int_argument(procedure, "halo", _("Ha_lo"), srgan_plugin_halo_blurb(),
+        0, SRGAN_PLUGIN_HALO_MAX, 0, G_PARAM_READWRITE);
     return procedure;
 }
 
@@ -140,12 +143,25 @@ static void
 options_from_config(SrganPluginOptions *options, GimpProcedureConfig *config)
 {
     g_autoptr(GFile) file = NULL;
+    g_autofree char *model = NULL;
 
     srgan_plugin_options_clear(options);
-    options->model = (SrganModelChoice) gimp_procedure_config_get_choice_id(config, "model");
-    g_object_get(config, "model-file", &file, "tile-size", &options->tile_size,
-                 "threads", &options->threads, NULL);
+    g_object_get(config, "model", &model, "model-file", &file,
+                 "tile-size", &options->tile_size, "threads", &options->threads,
+                 "halo", &options->halo, NULL);
+    srgan_plugin_options_set_model(options, model);
     options->model_file = file ? g_file_get_path(file) : NULL;
+}
+
+/* The dialog edits its own SrganPluginOptions; this writes them back. */
+static void
+options_to_config(const SrganPluginOptions *options, GimpProcedureConfig *config)
+{
+    g_autoptr(GFile) file = options->model_file ? g_file_new_for_path(options->model_file) : NULL;
+
+    g_object_set(config, "model", srgan_plugin_model_canonical(options->model),
+                 "model-file", file, "tile-size", options->tile_size,
+                 "threads", options->threads, "halo", options->halo, NULL);
 }
 
 /* ---- Dialog ------------------------------------------------------------ */
@@ -154,20 +170,37 @@ typedef struct {
     SrganPluginOptions options;
     GimpProcedureConfig *config;
     SrganPreview *preview;
+    SrganOptionsUi *options_ui;
 } DialogState;
 
+/* The config changed from outside the option widgets (the dialog's Reset
+ * and Load Saved Settings buttons): show its values. */
 static void
 on_config_changed(GObject *config, GParamSpec *pspec, DialogState *state)
 {
     (void) config;
     (void) pspec;
     options_from_config(&state->options, state->config);
+    srgan_options_ui_refresh(state->options_ui);
+    srgan_preview_update(state->preview);
+}
+
+/* The user changed an option: store it in the config (which GIMP keeps as
+ * the last values) without hearing it back, and redo the preview. */
+static void
+on_options_changed(gpointer user_data)
+{
+    DialogState *state = user_data;
+
+    g_signal_handlers_block_by_func(state->config, on_config_changed, state);
+    options_to_config(&state->options, state->config);
+    g_signal_handlers_unblock_by_func(state->config, on_config_changed, state);
     srgan_preview_update(state->preview);
 }
 
 static gboolean
 show_dialog(GimpProcedure *procedure, GimpProcedureConfig *config,
-            GimpDrawable *drawable)
+            GimpImage *image, GimpDrawable *drawable)
 {
     DialogState state = { .config = config };
 
@@ -205,17 +238,17 @@ show_dialog(GimpProcedure *procedure, GimpProcedureConfig *config,
     gtk_box_reorder_child(GTK_BOX(content), hbox, 0);
     gtk_widget_show_all(hbox);
 
-    gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dialog),
-                               "model", "model-file", "tile-size", "threads", NULL);
-    /* The file chooser only matters for model "file". */
-    GimpValueArray *file_choice = gimp_value_array_new(1);
-    GValue nick = G_VALUE_INIT;
-    g_value_init(&nick, G_TYPE_STRING);
-    g_value_set_static_string(&nick, srgan_model_choice_to_nick(SRGAN_MODEL_CHOICE_FILE));
-    gimp_value_array_append(file_choice, &nick);
-    g_value_unset(&nick);
-    gimp_procedure_dialog_set_sensitive_if_in(GIMP_PROCEDURE_DIALOG(dialog), "model-file",
-                                              NULL, "model", file_choice, TRUE);
+    /* Our own option widgets instead of gimp_procedure_dialog_fill(): the
+     * model list is read from the model folders each time, and 0 shows as
+     * "Automatic"; they edit state.options, which on_options_changed()
+     * writes back to the config. */
+    state.options_ui = srgan_options_ui_new(&state.options, gimp_image_get_width(image),
+                                            gimp_image_get_height(image),
+                                            on_options_changed, &state);
+    GtkWidget *options_widget = srgan_options_ui_get_widget(state.options_ui);
+    gtk_container_set_border_width(GTK_CONTAINER(options_widget), 12);
+    gtk_box_pack_start(GTK_BOX(content), options_widget, FALSE, FALSE, 0);
+    gtk_box_reorder_child(GTK_BOX(content), options_widget, 1);
 
     GeglBuffer *buffer = gimp_drawable_get_buffer(drawable);
     state.preview = srgan_preview_new(GIMP_PREVIEW(source), area,
@@ -230,6 +263,7 @@ show_dialog(GimpProcedure *procedure, GimpProcedureConfig *config,
     g_signal_handlers_disconnect_by_data(config, &state);
     srgan_preview_free(state.preview);
     gtk_widget_destroy(dialog);
+    srgan_options_ui_free(state.options_ui);
     srgan_plugin_options_clear(&state.options);
     return ok;
 }
@@ -420,7 +454,7 @@ static GimpValueArray *
 srgan_run(GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
           GimpDrawable **drawables, GimpProcedureConfig *config, gpointer run_data)
 {
-    SrganPluginOptions options = { .model = SRGAN_MODEL_CHOICE_X4 };
+    SrganPluginOptions options = { 0 };
     GError *error = NULL;
     (void) run_data;
 
@@ -429,7 +463,7 @@ srgan_run(GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
     if (run_mode == GIMP_RUN_INTERACTIVE) {
         if (drawables == NULL || drawables[0] == NULL)
             return gimp_procedure_new_return_values(procedure, GIMP_PDB_CALLING_ERROR, NULL);
-        if (!show_dialog(procedure, config, drawables[0]))
+        if (!show_dialog(procedure, config, image, drawables[0]))
             return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, NULL);
     }
 

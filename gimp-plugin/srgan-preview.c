@@ -184,8 +184,10 @@ render_done(GObject *source_object, GAsyncResult *result, gpointer user_data)
 static SrganModel *
 current_model(SrganPreview *preview, GError **error)
 {
-    g_autofree char *path = srgan_plugin_model_path(preview->options);
+    g_autofree char *path = srgan_plugin_model_path(preview->options, error);
 
+    if (path == NULL)
+        return NULL;
     if (preview->model == NULL || g_strcmp0(path, preview->model_path) != 0) {
         g_clear_pointer(&preview->model, srgan_model_unref);
         g_clear_pointer(&preview->model_path, g_free);
@@ -279,7 +281,8 @@ srgan_preview_update(SrganPreview *preview)
     preview->has_region = TRUE;
     gtk_widget_queue_draw(preview->source_area);
 
-    GeglRectangle crop_rect = srgan_plugin_region_with_halo(model, &region, bounds);
+    GeglRectangle crop_rect = srgan_plugin_region_with_halo(model, preview->options,
+                                                             &region, bounds);
     GeglRectangle out = { region.x * scale, region.y * scale,
                           region.width * scale, region.height * scale };
     const Babl *format = gegl_buffer_get_format(preview->drawable_buffer);
@@ -291,6 +294,7 @@ srgan_preview_update(SrganPreview *preview)
     job->dst = gegl_buffer_new(&out, srgan_plugin_float_format(
                                    srgan_plugin_pixels_for_format(format), format));
     job->options = *preview->options;
+    job->options.model = g_strdup(preview->options->model);
     job->options.model_file = g_strdup(preview->options->model_file);
 
     preview->cancellable = g_cancellable_new();
@@ -328,6 +332,11 @@ srgan_preview_new(GimpPreview *source, GtkWidget *result,
 
     gtk_widget_set_size_request(result, SRGAN_PLUGIN_PREVIEW_SIDE,
                                 SRGAN_PLUGIN_PREVIEW_SIDE);
+    /* The frame is often wider than the square (its check button's label):
+     * draw the square centred instead of leaving the rest of a wider
+     * area undrawn (black in GIMP 3). */
+    gimp_preview_area_set_max_size(GIMP_PREVIEW_AREA(result), SRGAN_PLUGIN_PREVIEW_SIDE,
+                                   SRGAN_PLUGIN_PREVIEW_SIDE);
     g_signal_connect_swapped(source, "invalidated",
                              G_CALLBACK(srgan_preview_update), preview);
     g_signal_connect(show_original, "toggled", G_CALLBACK(on_toggled), preview);

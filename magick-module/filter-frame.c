@@ -235,6 +235,7 @@ Image *filter_upscale_frame(const Image *frame, SrganModel *model,
     SrganParams params = srgan_params_default();
     params.tile_size = options->tile_size;
     params.threads = worker_threads(options);
+    params.halo = options->halo;
     params.memory_limit = memory_budget();
     params.progress = report_progress;
     params.progress_data = &job;

@@ -40,8 +40,9 @@ static MagickBooleanType parse_one(const Image *image, const char *key_with_pref
         if (*value == '\0') {
             ThrowMagickException(exception, GetMagickModule(), OptionError,
                                  "srgan: invalid value",
-                                 "`" SRGAN_PREFIX "model=': expected the path of a "
-                                 ".safetensors model file");
+                                 "`" SRGAN_PREFIX "model=': expected an installed model's "
+                                 "name (such as srgan-x4) or the path of a .safetensors "
+                                 "model file");
             return MagickFalse;
         }
         g_free(options->model_path);
@@ -54,9 +55,13 @@ static MagickBooleanType parse_one(const Image *image, const char *key_with_pref
     if (g_ascii_strcasecmp(key, "threads") == 0)
         return parse_int(key, value, 1, SRGAN_THREADS_MAX, "the number of worker threads",
                          &options->threads, exception);
+    if (g_ascii_strcasecmp(key, "halo") == 0)
+        return parse_int(key, value, 1, FILTER_HALO_MAX,
+                         "the halo, in source pixels of context read around each tile",
+                         &options->halo, exception);
     ThrowMagickException(exception, GetMagickModule(), OptionError, "srgan: unknown option",
-                         "`-define %s=%s': known keys are srgan:model, srgan:tile "
-                         "and srgan:threads", key_with_prefix, value);
+                         "`-define %s=%s': known keys are srgan:model, srgan:tile, "
+                         "srgan:threads and srgan:halo", key_with_prefix, value);
     return MagickFalse;
 }
 

@@ -1,7 +1,8 @@
 /* srgan-filter.c — the ImageMagick filter module "srgan".
  *
- *     magick in.png [-define srgan:model=FILE] [-define srgan:tile=N]
- *                   [-define srgan:threads=N] -process srgan out.png
+ *     magick in.png [-define srgan:model=NAME|FILE] [-define srgan:tile=N]
+ *                   [-define srgan:threads=N] [-define srgan:halo=N]
+ *                   -process srgan out.png
  *
  * ImageMagick finds srgan.la in its filter folder (or MAGICK_CODER_FILTER_PATH
  * / MAGICK_FILTER_MODULE_PATH), opens srgan.so with libltdl, calls
@@ -18,6 +19,7 @@
  * or a cancel in frame k put frames 0…k-1 back, so the caller's list is
  * left exactly as it was — the same Image pointers — never half upscaled. */
 #include <assert.h>
+#include <string.h>
 
 #include <srgan.h>
 
@@ -28,6 +30,23 @@
 ModuleExport size_t srganImage(Image **images, const int argc, const char **argv,
                                ExceptionInfo *exception);
 
+/* "a, b and c" of the installed models' names, or a sentence saying there
+ * are none: a name that is not found is most often a typo of one of them. */
+static char *installed_models_text(void)
+{
+    g_auto(GStrv) names = srgan_model_list();
+    const guint n = g_strv_length(names);
+    if (n == 0)
+        return g_strdup("no models are installed in the model folders");
+    if (n == 1)
+        return g_strdup_printf("the installed model is %s", names[0]);
+    g_autofree char *head = g_strjoinv(", ", names);
+    /* Replace the last ", " by " and ". */
+    char *last = g_strrstr(head, ", ");
+    *last = '\0';
+    return g_strdup_printf("installed models are %s and %s", head, names[n - 1]);
+}
+
 static SrganModel *load_model(const FilterOptions *options, ExceptionInfo *exception)
 {
     GError *error = NULL;
@@ -35,10 +54,20 @@ static SrganModel *load_model(const FilterOptions *options, ExceptionInfo *excep
     if (model == NULL) {
         char *path = options->model_path != NULL ? g_strdup(options->model_path)
                                                  : srgan_default_model_path();
+        /* A short name that was not found: say which names there are. */
+        const gboolean is_name = options->model_path != NULL &&
+                                 strchr(options->model_path, G_DIR_SEPARATOR) == NULL &&
+                                 !g_str_has_suffix(options->model_path, ".safetensors");
+        char *installed = is_name && g_error_matches(error, SRGAN_ERROR,
+                                                     SRGAN_ERROR_MODEL_NOT_FOUND)
+                              ? installed_models_text() : NULL;
         ThrowMagickException(exception, GetMagickModule(), ModuleError,
                              "srgan: cannot load the model",
-                             "`%s': %s (choose a model with -define srgan:model=FILE "
-                             "or the SRGAN_MODEL environment variable)", path, error->message);
+                             "`%s': %s%s%s (choose a model with -define srgan:model=NAME "
+                             "or =FILE, or the SRGAN_MODEL environment variable)",
+                             path, error->message, installed != NULL ? "; " : "",
+                             installed != NULL ? installed : "");
+        g_free(installed);
         g_free(path);
         g_error_free(error);
     }
@@ -71,7 +100,8 @@ ModuleExport size_t srganImage(Image **images, const int argc, const char **argv
         ThrowMagickException(exception, GetMagickModule(), OptionError,
                              "srgan: unexpected argument",
                              "`%s': the srgan filter takes no arguments; use "
-                             "-define srgan:model=FILE, srgan:tile=N or srgan:threads=N",
+                             "-define srgan:model=NAME, srgan:tile=N, srgan:threads=N "
+                             "or srgan:halo=N",
                              argv[0]);
         return MagickImageFilterSignature;
     }

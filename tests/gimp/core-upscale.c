@@ -11,6 +11,9 @@
  * layout, the model's scale × the size, and every sample within TOLERANCE
  * (default 1/255) of the core's; exit 1 otherwise, with the numbers.
  * The model is srgan_model_load(NULL): $SRGAN_MODEL in the tests.
+ * $SRGAN_COMPARE_TILE and $SRGAN_COMPARE_HALO, when set, give the reference
+ * that tile size and halo (for a run with a halo shorter than the model's
+ * reach, whose tiles show seams).
  */
 #include <math.h>
 #include <png.h>
@@ -216,6 +219,9 @@ main(int argc, char **argv)
     ref.data = g_new0(float, (gsize) ref.width * ref.height * ref.channels);
     Job job = { &in, &ref };
     SrganParams params = srgan_params_default();
+    const char *tile = g_getenv("SRGAN_COMPARE_TILE"), *halo = g_getenv("SRGAN_COMPARE_HALO");
+    params.tile_size = tile != NULL ? atoi(tile) : 0;
+    params.halo = halo != NULL ? atoi(halo) : 0;
     if (!srgan_upscale(model, in.width, in.height, layouts[in.channels],
                        read_rect, write_rect, &job, &params, &error)) {
         g_printerr("core-upscale: srgan_upscale: %s\n", error->message);

@@ -12,7 +12,9 @@
 #
 # Checks: fixtures (RGB, RGBA, grey, grey+alpha, 8 and 16 bit) upscaled by
 # plug-in-srgan non-interactively and exported equal the core's output within
-# 1/255; composition (canvas and another layer scaled 4x, offsets kept);
+# 1/255; a model chosen by name (and by the old alias "x2") equals the core
+# running that model, an unknown name is refused; the halo argument (GIMP 3)
+# reaches the core; composition (canvas and another layer scaled 4x, offsets kept);
 # indexed images, a missing model and a file that is not one are refused
 # with a message naming the cause and the image unchanged;
 # undo of the plug-in's step restores the original (GIMP 3 only, where the
@@ -37,6 +39,15 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/srgan-gimp-tests.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# Models by name: a model folder of our own, searched first, with srgan-x2
+# under a new name and under its own (for the alias "x2"); GIMP passes its
+# environment to the plug-in.
+weights=$(dirname "$SRGAN_MODEL")
+mkdir -p "$tmp/models"
+cp "$weights/srgan-x2.safetensors" "$tmp/models/test-renamed-x2.safetensors"
+cp "$weights/srgan-x2.safetensors" "$tmp/models/srgan-x2.safetensors"
+export SRGAN_MODEL_DIR="$tmp/models"
 
 # A fresh GIMP profile with the plug-in and its catalogs installed.
 make_profile() {
@@ -86,6 +97,29 @@ if [ "$api" = 3 ]; then   # 32-bit float precision (GIMP 3 test only)
             fail "the float image differs from the core"
     else
         fail "GIMP exported no rgba8-float.png"
+    fi
+fi
+
+# 2b. Models by name and alias: the core running srgan-x2 on the same file.
+for name in rgb8-by-name rgb8-alias-x2; do
+    if [ -f "$tmp/out/$name.png" ]; then
+        SRGAN_MODEL=$weights/srgan-x2.safetensors "$core_upscale" "$fixtures/rgb8.png" "$tmp/out/$name.png" ||
+            fail "$name differs from the core's srgan-x2"
+    else
+        fail "GIMP exported no $name.png"
+    fi
+done
+# 2c. The halo (GIMP 3's argument): equal to the core with the same tiles
+#     and halo, and not to the automatic halo's result (its seams show).
+if [ "$api" = 3 ]; then
+    if [ -f "$tmp/out/rgb8-halo2.png" ]; then
+        SRGAN_COMPARE_TILE=16 SRGAN_COMPARE_HALO=2 "$core_upscale" "$fixtures/rgb8.png" "$tmp/out/rgb8-halo2.png" ||
+            fail "the halo-2 result differs from the core's with tile 16, halo 2"
+        if "$core_upscale" "$fixtures/rgb8.png" "$tmp/out/rgb8-halo2.png" >/dev/null 2>&1; then
+            fail "halo 2 gave the automatic halo's result: the argument did not reach the core"
+        fi
+    else
+        fail "GIMP exported no rgb8-halo2.png"
     fi
 fi
 

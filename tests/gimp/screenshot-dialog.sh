@@ -1,12 +1,18 @@
 #!/bin/sh
 # Opens the SRGAN dialog in a real GIMP under Xvfb and saves a screenshot.
 #
-#   tests/gimp/screenshot-dialog.sh [OUT.png]
+#   tests/gimp/screenshot-dialog.sh [OUT.png [MODEL_DIR]]
 #       GIMP 3.0 in the Debian 13 root, plug-in from build-gimp3 (made by
-#       tests/gimp/run-gimp3.sh); default OUT docs/gimp-dialog.png
-#   tests/gimp/screenshot-dialog.sh --here API PLUGIN PO_BUILD OUT.png
-#       this machine's GIMP (API 2 or 3), with the given plug-in binary
+#       tests/gimp/run-gimp3.sh); default OUT docs/gimp-dialog.png; the
+#       model list shows the models of MODEL_DIR, a folder inside the
+#       repository (default weights: the shipped models)
+#   tests/gimp/screenshot-dialog.sh --here API PLUGIN PO_BUILD OUT.png [X_SEND_KEY]
+#       this machine's GIMP (API 2 or 3), with the given plug-in binary;
+#       models from $SRGAN_MODEL_DIR when set, else $SRGAN_MODEL
 #
+# A second screenshot, OUT-models.png, shows the model list opened: with
+# the x-send-key helper (tests/gimp/x-send-key.c, built with the tests),
+# Alt+M focuses the list and space opens it.
 # The image is chelsea.png (CC0, Stefan van der Walt, from scikit-image) from
 # $SRGAN_SHARED/data/eval-clean; it is shown, not committed.  The script waits
 # for the dialog's preview to be computed, grabs the screen with ImageMagick's
@@ -16,18 +22,24 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ "${1:-}" != "--here" ]; then
     out=${1:-docs/gimp-dialog.png}
+    models=${2:-weights}
     mkdir -p "$repo/$(dirname "$out")"
     [ -x "$repo/build-gimp3/gimp-plugin/srgan" ] || { echo "build-gimp3 is missing: run tests/gimp/run-gimp3.sh first" >&2; exit 1; }
-    exec "$repo/tests/in-debian13.sh" "cd /src && LD_LIBRARY_PATH=/src/build-gimp3/core SRGAN_MODEL=/src/weights/srgan-x4.safetensors \
-        sh tests/gimp/screenshot-dialog.sh --here 3 build-gimp3/gimp-plugin/srgan build-gimp3/po /src/$out"
+    [ -d "$repo/$models" ] || { echo "no folder $models in the repository" >&2; exit 1; }
+    exec "$repo/tests/in-debian13.sh" "cd /src && LD_LIBRARY_PATH=/src/build-gimp3/core SRGAN_MODEL_DIR=/src/$models \
+        sh tests/gimp/screenshot-dialog.sh --here 3 build-gimp3/gimp-plugin/srgan build-gimp3/po /src/$out \
+        /src/build-gimp3/tests/gimp/x-send-key"
 fi
 
-api=$2 plugin=$3 po_build=$4 out=$5
+api=$2 plugin=$3 po_build=$4 out=$5 send_key=${6:-}
+models_out=${out%.png}-models.png
 shared=${SRGAN_SHARED:-$repo/../shared}
 photo=$shared/data/eval-clean/chelsea.png
 [ -f "$photo" ] || { echo "no $photo (set SRGAN_SHARED)" >&2; exit 1; }
-: "${SRGAN_MODEL:=$repo/weights/srgan-x4.safetensors}"
-export SRGAN_MODEL
+if [ -z "${SRGAN_MODEL_DIR:-}" ]; then
+    : "${SRGAN_MODEL:=$repo/weights/srgan-x4.safetensors}"
+    export SRGAN_MODEL
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/srgan-shot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -76,6 +88,11 @@ fi
 sleep 20   # the preview's region is computed on a worker thread
 import -window root "$out"
 convert "$out" -trim +repage "$out" 2>/dev/null || true   # drop the empty black screen around it
+if [ -x "$send_key" ]; then
+    "$send_key" SRGAN m alt && sleep 1 && "$send_key" SRGAN space none && sleep 3 &&
+        import -window root "$models_out" &&
+        { convert "$models_out" -trim +repage "$models_out" 2>/dev/null || true; }
+fi
 kill \$gimp_pid 2>/dev/null || true
 wait \$gimp_pid 2>/dev/null || true
 INSIDE
@@ -86,3 +103,4 @@ if [ ! -s "$out" ]; then
     exit 1
 fi
 echo "screenshot: $out"
+[ ! -s "$models_out" ] || echo "screenshot: $models_out"

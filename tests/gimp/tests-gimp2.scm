@@ -50,6 +50,14 @@
     (gimp-file-save RUN-NONINTERACTIVE image layer out out)
     (gimp-image-delete image)))
 
+; The same with a model given by name (or alias) in the model argument.
+(define (srgan-upscale-file-model in out model)
+  (let* ((image (srgan-load in))
+         (layer (srgan-layer image)))
+    (plug-in-srgan RUN-NONINTERACTIVE image layer model 0 2)
+    (gimp-file-save RUN-NONINTERACTIVE image layer out out)
+    (gimp-image-delete image)))
+
 (define (srgan-tests fixtures out)
   (for-each
     (lambda (name)
@@ -72,6 +80,22 @@
     (srgan-check "other layer scaled 4x" (equal? (srgan-size other) '(40 32)))
     (srgan-check "other layer offsets 4x"
                  (equal? (gimp-drawable-offsets other) '(12 8)))
+    (gimp-image-delete image))
+
+  ; Models by name: gimp-tests.sh puts srgan-x2 in $SRGAN_MODEL_DIR under
+  ; a new name (and under its own, for the alias); it compares the
+  ; exports with the core running srgan-x2.
+  (srgan-upscale-file-model (string-append fixtures "/rgb8.png")
+                            (string-append out "/rgb8-by-name.png") "test-renamed-x2")
+  (srgan-upscale-file-model (string-append fixtures "/rgb8.png")
+                            (string-append out "/rgb8-alias-x2.png") "x2")
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (srgan-check "unknown model name refused"
+                 (not (catch #f (plug-in-srgan RUN-NONINTERACTIVE image
+                                               (srgan-layer image) "no-such-model" 0 0)
+                             #t)))
+    (srgan-check "unknown model name: image unchanged"
+                 (equal? (srgan-size (srgan-layer image)) '(23 17)))
     (gimp-image-delete image))
 
   ; Indexed images are refused with an error; the image is unchanged.

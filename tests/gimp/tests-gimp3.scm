@@ -96,6 +96,38 @@
                       (equal? (srgan-size other) '(92 68))))
     (gimp-image-delete image))
 
+  ; Models by name: gimp-tests.sh puts srgan-x2 in $SRGAN_MODEL_DIR under
+  ; a new name (and under its own, for the alias "x2" of older scripts); it
+  ; compares the exports with the core running srgan-x2.
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (plug-in-srgan #:run-mode RUN-NONINTERACTIVE #:image image
+                   #:drawables (vector (srgan-layer image)) #:model "test-renamed-x2")
+    (gimp-file-save RUN-NONINTERACTIVE image (string-append out "/rgb8-by-name.png") -1)
+    (gimp-image-delete image))
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (plug-in-srgan #:run-mode RUN-NONINTERACTIVE #:image image
+                   #:drawables (vector (srgan-layer image)) #:model "x2")
+    (gimp-file-save RUN-NONINTERACTIVE image (string-append out "/rgb8-alias-x2.png") -1)
+    (gimp-image-delete image))
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (srgan-check "unknown model name refused"
+                 (not (catch #f (plug-in-srgan #:run-mode RUN-NONINTERACTIVE
+                                               #:image image
+                                               #:drawables (vector (srgan-layer image))
+                                               #:model "no-such-model")
+                             #t)))
+    (srgan-check "unknown model name: image unchanged"
+                 (equal? (srgan-size (srgan-layer image)) '(23 17)))
+    (gimp-image-delete image))
+
+  ; The halo argument reaches the core: 16-pixel tiles with a 2-pixel halo
+  ; (gimp-tests.sh checks the seams against the core with the same ones).
+  (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
+    (plug-in-srgan #:run-mode RUN-NONINTERACTIVE #:image image
+                   #:drawables (vector (srgan-layer image)) #:tile-size 16 #:halo 2)
+    (gimp-file-save RUN-NONINTERACTIVE image (string-append out "/rgb8-halo2.png") -1)
+    (gimp-image-delete image))
+
   ; Indexed images are refused with an error; the image is unchanged.
   (let* ((image (srgan-load (string-append fixtures "/rgb8.png"))))
     (gimp-image-convert-indexed image CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE

@@ -1,8 +1,9 @@
 /* x-send-key.c — sends one key press (with modifiers) to the X window whose
  * title contains a given text; the GIMP undo test uses it to press Ctrl+Z
- * in an image window under Xvfb (GIMP's PDB has no "undo" procedure).
+ * in an image window under Xvfb (GIMP's PDB has no "undo" procedure), and
+ * the dialog screenshot to open the model list (Alt+M, then space).
  *
- *   x-send-key TITLE-PART KEYSYM [ctrl|shift|none]
+ *   x-send-key TITLE-PART KEYSYM [ctrl|shift|alt|none]
  *
  * Exit 0 when a window was found and the events were sent, 1 otherwise.
  * No window manager is needed: the window gets the input focus, then the
@@ -101,7 +102,7 @@ int
 main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s TITLE-PART KEYSYM [ctrl|shift|none]\n", argv[0]);
+        fprintf(stderr, "usage: %s TITLE-PART KEYSYM [ctrl|shift|alt|none]\n", argv[0]);
         return 2;
     }
     Display *dpy = XOpenDisplay(NULL);
@@ -119,7 +120,8 @@ main(int argc, char **argv)
     KeySym sym = XStringToKeysym(argv[2]);
     KeyCode code = XKeysymToKeycode(dpy, sym);
     unsigned int state = argc > 3 && strcmp(argv[3], "ctrl") == 0 ? ControlMask
-                       : argc > 3 && strcmp(argv[3], "shift") == 0 ? ShiftMask : 0;
+                       : argc > 3 && strcmp(argv[3], "shift") == 0 ? ShiftMask
+                       : argc > 3 && strcmp(argv[3], "alt") == 0 ? Mod1Mask : 0;
     if (code == 0) {
         fprintf(stderr, "x-send-key: unknown key %s\n", argv[2]);
         XCloseDisplay(dpy);
@@ -130,7 +132,8 @@ main(int argc, char **argv)
     XSync(dpy, False);
 #ifdef HAVE_XTEST
     KeyCode modifier = state == ControlMask ? XKeysymToKeycode(dpy, XK_Control_L)
-                     : state == ShiftMask ? XKeysymToKeycode(dpy, XK_Shift_L) : 0;
+                     : state == ShiftMask ? XKeysymToKeycode(dpy, XK_Shift_L)
+                     : state == Mod1Mask ? XKeysymToKeycode(dpy, XK_Alt_L) : 0;
     if (modifier)
         XTestFakeKeyEvent(dpy, modifier, True, CurrentTime);
     XTestFakeKeyEvent(dpy, code, True, CurrentTime);

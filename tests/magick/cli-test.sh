@@ -136,6 +136,35 @@ XMP
     upscale_ok "$SRGAN_TEST_DATA/exif.jpg" out.jpg
     [ "$(info out.jpg '%wx%h %[exif:Artist]')" = "200x136 srgan test" ] ||
         fail "EXIF lost: $(info out.jpg '%wx%h %[exif:Artist]')" ;;
+model-name) # srgan:model takes an installed model's short name
+    photo in.png
+    # A model folder of our own (searched first) holding a shipped model
+    # under a new name: by name and by path must give the same pixels.
+    mkdir models
+    cp "$SRGAN_MODEL_X2" models/test-renamed-x2.safetensors
+    cp "$SRGAN_MODEL" models/test-renamed-x4.safetensors
+    SRGAN_MODEL_DIR=$work/models upscale_ok in.png by-name.png -define srgan:model=test-renamed-x2
+    upscale_ok in.png by-path.png -define "srgan:model=$SRGAN_MODEL_X2"
+    [ "$(info by-name.png '%wx%h')" = "100x68" ] || fail "size $(info by-name.png '%wx%h'), expected 100x68"
+    ae=$(im by-name.png by-path.png -metric AE -compare -format '%[distortion]' info: 2>&1) ||
+        fail "compare failed: $ae"
+    [ "$ae" = 0 ] || fail "by name and by path differ in $ae pixels"
+    matches_core in.png by-name.png "$SRGAN_MODEL_X2"
+    # An unknown name: the message names it and lists the installed names.
+    SRGAN_MODEL_DIR=$work/models upscale_fails in.png out.png "-define srgan:model=no-such-model" \
+        "no-such-model" "installed models are .*test-renamed-x2.*test-renamed-x4" ;;
+halo)     # srgan:halo reaches the core: small tiles with a 2-pixel halo
+    photo in.png
+    upscale_ok in.png out.png -define srgan:tile=16 -define srgan:halo=2
+    # the core with the same tiles and halo gives the same pixels ...
+    SRGAN_COMPARE_TILE=16 SRGAN_COMPARE_HALO=2 matches_core in.png out.png
+    # ... and they differ from the untiled result (seams: the halo is short)
+    if "$SRGAN_COMPARE_CORE" in.png out.png >/dev/null 2>&1; then
+        fail "halo=2 gave the same result as the automatic halo: the define was not used"
+    fi
+    # a halo beyond the model's reach changes nothing
+    upscale_ok in.png big.png -define srgan:tile=16 -define srgan:halo=1024
+    matches_core in.png big.png ;;
 twice)    # ImageMagick unloads the module after each call: load it again
     photo in.png
     upscale_ok in.png out.png -define "srgan:model=$SRGAN_MODEL_X2" -process srgan
@@ -157,6 +186,9 @@ define-errors)
     upscale_fails in.png out.png "-define srgan:tile=abc" "srgan:tile=abc"
     upscale_fails in.png out.png "-define srgan:threads=-2" "srgan:threads=-2"
     upscale_fails in.png out.png "-define srgan:model=" "srgan:model"
+    upscale_fails in.png out.png "-define srgan:halo=-1" "srgan:halo=-1" "1 to 1024"
+    upscale_fails in.png out.png "-define srgan:halo=1025" "srgan:halo=1025" "1 to 1024"
+    upscale_fails in.png out.png "-define srgan:halo=wide" "srgan:halo=wide" "automatic"
     rm -f out.png
     status=0
     im in.png -process 'srgan extra' out.png 2>err.txt || status=$?

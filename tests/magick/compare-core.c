@@ -11,6 +11,9 @@
  * a module bug in tiling regions, channel maps or quantisation shows up.
  * --any-depth skips the depth check, for an INPUT that the test converted
  * itself (stored at 16 bits so the conversion adds no rounding).
+ * $SRGAN_COMPARE_TILE and $SRGAN_COMPARE_HALO, when set, give the reference
+ * that tile size and halo, for options that change the result (a halo
+ * shorter than the model's reach leaves seams between tiles).
  * Exit 0 when all frames match, 1 otherwise. */
 #include <math.h>
 #include <stdlib.h>
@@ -89,6 +92,9 @@ static int compare_frame(SrganModel *model, const Image *in, const Image *out, i
     }
     WholeImage whole = { src, expected, (int) in->columns, (int) out->columns, channels };
     SrganParams params = srgan_params_default();
+    const char *tile = g_getenv("SRGAN_COMPARE_TILE"), *halo = g_getenv("SRGAN_COMPARE_HALO");
+    params.tile_size = tile != NULL ? atoi(tile) : 0;
+    params.halo = halo != NULL ? atoi(halo) : 0;
     g_autoptr(GError) error = NULL;
     if (!srgan_upscale(model, (int) in->columns, (int) in->rows, layout, read_whole,
                        write_whole, &whole, &params, &error)) {
