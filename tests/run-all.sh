@@ -132,7 +132,7 @@ for line in open(sys.argv[1]):
 core_tests="kernels fixtures fixtures-portable tiler rss conv-fast test-shipped test-malformed
 test-convert-pth fuzz-replay metrics photos-x4-gain trainer-train trainer-resize trainer-cli
 api exports rss-rrdbnet halo-default-rrdbnet"
-frontend_tests="gimp-plugin gimp-cancel gimp-undo gimp-all-or-nothing rgb alpha grey depth16 multiframe cmyk limits cancel threads memory frames-memory"
+frontend_tests="gimp-plugin gimp-cancel gimp-undo gimp-all-or-nothing po-complete rgb alpha grey depth16 multiframe cmyk limits cancel threads memory frames-memory model-name halo"
 # Required only where CI's environment is promised (SRGAN_REQUIRE_ALL=1):
 # they need ../shared (the first three; test-reproducible also torch, which
 # README's test command installs) or Debian's stock policy.xml.
