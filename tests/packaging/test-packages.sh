@@ -54,7 +54,7 @@ if [ "$release" = 12 ]; then
         not_run "the Debian 12 packages are built on the host, which is not Debian 12"
     for tool in dpkg-buildpackage dh help2man lintian; do
         command -v $tool >/dev/null ||
-            not_run "$tool is missing (apt-get install dpkg-dev debhelper help2man lintian)"
+            not_run "$tool is missing (apt-get install build-essential debhelper help2man lintian)"
     done
     # Build dependencies: dpkg-buildpackage checks them too, but say so
     # as "not installed" rather than as a failed build.
@@ -128,16 +128,16 @@ say "built in $(($(date +%s) - start)) s"
 # --- 2. lintian -----------------------------------------------------------
 # --fail-on error,warning: every warning must be fixed or overridden with a
 # reason in debian/*.lintian-overrides.
-lintian_cmd='cd /tmp/pkgtest/out && lintian --fail-on error,warning --info --display-info --pedantic *.changes'
+lintian_cmd='cd /tmp/pkgtest/out && lintian --fail-on error,warning --show-overrides --info --display-info --pedantic *.changes'
 if [ "$release" = 12 ]; then
-    (cd "$work/out" && lintian --fail-on error,warning --info --display-info --pedantic *.changes) \
+    (cd "$work/out" && lintian --fail-on error,warning --show-overrides --info --display-info --pedantic *.changes) \
         >"$work/lintian.log" 2>&1 && lrc=0 || lrc=$?
 else
     in_root "$buildroot" "" "$lintian_cmd" >"$work/lintian.log" 2>&1 && lrc=0 || lrc=$?
 fi
 sed 's/^/    /' "$work/lintian.log"
 [ "$lrc" = 0 ] || fail "lintian found errors or unexplained warnings (exit $lrc)"
-say "lintian: $(grep -c '^[EW]: ' "$work/lintian.log" || true) errors/warnings, $(grep -c '^[IP]: ' "$work/lintian.log" || true) info/pedantic notes"
+say "lintian: $(grep -c '^[EW]: ' "$work/lintian.log" || true) errors/warnings, $(grep -c '^[IP]: ' "$work/lintian.log" || true) info/pedantic notes, $(grep -c '^O: ' "$work/lintian.log" || true) overridden (reasons in debian/*.lintian-overrides)"
 
 # --- 3. a fresh minimal root ----------------------------------------------------
 # The pristine tarball: debootstrap --variant=minbase, nothing else, made
