@@ -204,6 +204,8 @@ in_root "$root" "$archives" "
 cd /tmp/pkgtest
 step() { echo \"STEP \$*\"; }
 # Every tested command with a time limit, so a hang fails instead of waiting.
+command -v $im >/dev/null ||
+    { step '$im is not installed: imagemagick-srgan must pull in the ImageMagick command-line package'; exit 1; }
 $im sample.png -crop 32x32+80+40 +repage in32.png || { step 'cropping the sample with $im failed'; exit 1; }
 timeout 300 $im in32.png -process srgan out-im.png ||
     { step '$im in32.png -process srgan out-im.png failed'; exit 1; }
