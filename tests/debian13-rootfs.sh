@@ -9,9 +9,12 @@
 # Run a command inside it with tests/in-debian13.sh.
 set -eu
 
+# build-essential, debhelper, help2man and lintian: tests/packaging builds the Debian
+# packages here with dpkg-buildpackage and checks them with Debian 13's lintian.
 packages="gimp libgimp-3.0-dev imagemagick libmagickcore-7.q16-dev
 libopenblas-dev libglib2.0-dev meson ninja-build gcc dpkg-dev pkg-config gettext
-libgdk-pixbuf-2.0-dev libpng-dev libxtst-dev locales xvfb xauth time ca-certificates"
+libgdk-pixbuf-2.0-dev libpng-dev libxtst-dev locales xvfb xauth time ca-certificates
+build-essential debhelper help2man lintian"
 
 cache=${SRGAN_ROOTFS_CACHE:-/var/cache/srgan}
 tag=$(printf '%s' "$packages" | sha256sum | cut -c1-12)

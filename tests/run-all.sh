@@ -5,10 +5,12 @@
 #   2. build-sanitize/ — the core, weights and trainer suites under
 #      AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the libFuzzer harness on the weights parser (SRGAN_FUZZ_SECONDS, 60);
-#   4. every suite again inside the cached Debian 13 root, where they meet
-#      ImageMagick 7, GIMP 3.0 and GCC 14.
+#   4. the Debian packages, built, linted, installed into a fresh minimal
+#      root, used and purged (tests/packaging/test-packages.sh 12);
+#   5. every suite again inside the cached Debian 13 root, where they meet
+#      ImageMagick 7, GIMP 3.0 and GCC 14, and its packages (… 13).
 # Prints one summary line "N passed, N failed, N skipped" and exits non-zero
-# when anything failed.  Needs root for step 4 (chroot).
+# when anything failed.  Needs root for steps 4 and 5 (chroot).
 #
 # A test that cannot run for a known reason exits 77 and says why ("SKIP:
 # ..."); it is counted as skipped and listed at the end as "NOT RUN" with
@@ -148,6 +150,11 @@ meson_suite "sanitizers (address, undefined): core, weights and trainer" build-s
 [ -x tests/fuzz/run-fuzz.sh ] && step --ci-required "libFuzzer on the weights parser (${SRGAN_FUZZ_SECONDS:-60} s)" \
     tests/fuzz/run-fuzz.sh "${SRGAN_FUZZ_SECONDS:-60}"
 
+# The Debian packages (debian/): built here, checked by lintian, installed
+# into a fresh minimal Debian 12 root, used, purged (tests/packaging).
+step --ci-required "Debian 12 packages: build, lintian, install, ImageMagick + GIMP, purge" \
+    tests/packaging/test-packages.sh 12
+
 # Debian 13: GIMP 3.0 and ImageMagick 7 (built inside the cached root, in
 # build-debian13/ of this checkout, which the chroot sees as /src).
 echo "=== Debian 13 root filesystem"
@@ -164,6 +171,8 @@ if tests/debian13-rootfs.sh; then
             kernels fixtures tiler test-malformed photos-x4-gain trainer-train $ci_tests_debian13
     }
     meson_suite_debian13 "Debian 13: every suite, ImageMagick 7 and GIMP 3.0" --
+    step --ci-required "Debian 13 packages: build, lintian, install, ImageMagick + GIMP, purge" \
+        tests/packaging/test-packages.sh 13
 else
     failed=$((failed + 1)); failures+=("Debian 13 root filesystem could not be made")
 fi

@@ -3,7 +3,8 @@
 #   tests/test-debian.sh
 # installs what the tests need beyond the build (clang for the fuzzer,
 # debootstrap for the Debian 13 root, Xvfb for GIMP's user interface, torch
-# for the weights' reproducibility test) and runs tests/run-all.sh as root
+# for the weights' tests, debhelper and lintian for the Debian packages)
+# and runs tests/run-all.sh as root
 # (it needs root for the Debian 13 chroot), through sudo or directly on a
 # root shell.  The build folders that run creates are then given back to
 # the checkout's owner.  Exits with run-all.sh's status.
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 . tests/debian-common.sh
 
 apt_install clang llvm debootstrap xvfb xauth libpng-dev libxtst-dev \
-    python3-torch python3-numpy python3-pil
+    python3-torch python3-numpy python3-pil build-essential debhelper help2man lintian
 
 # sudo resets the environment: pass on the settings run-all.sh reads
 # (SRGAN_REQUIRE_ALL=1 from .ci/run above all).  The chown runs in the same
