@@ -3,6 +3,8 @@
  * handler only sets a flag; the loop saves a checkpoint after the step in
  * progress and exits with status 130). */
 #include "checkpoint.h"
+#include "layers.h"
+#include "parallel.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -20,7 +22,7 @@ static void on_signal(int sig)
 
 typedef struct {
     char *phase, *data, *val, *checkpoint, *init, *export_path, *content, *vgg;
-    gboolean resume, export_only, shared_prelu;
+    gboolean resume, export_only, shared_prelu, reference_kernels;
     gint64 steps, lr_decay_step, checkpoint_every, val_every, log_every, seed;
     int batch, crop, scale, blocks, channels, d_channels, d_dense, val_side, threads, max_side;
     double lr, adv_weight;
@@ -71,7 +73,8 @@ static GOptionEntry *option_entries(Args *a)
         {"val-every", 0, 0, G_OPTION_ARG_INT64, &a->val_every, "steps between validations (default 1000)", "N"},
         {"val-side", 0, 0, G_OPTION_ARG_INT, &a->val_side, "largest validation crop side (default 256)", "PX"},
         {"log-every", 0, 0, G_OPTION_ARG_INT64, &a->log_every, "steps between progress lines (default 10)", "N"},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "OpenBLAS threads (default: all cores)", "N"},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "worker threads (default: all cores)", "N"},
+        {"reference-kernels", 0, 0, G_OPTION_ARG_NONE, &a->reference_kernels, "one thread, im2col + sgemm for every convolution (slow; for comparisons)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     return g_memdup2(entries, sizeof entries);
@@ -131,8 +134,13 @@ int main(int argc, char **argv)
     g_option_context_free(ctx);
     if (!a.checkpoint)
         a.checkpoint = g_strdup("srgan-train.ckpt");
-    if (a.threads > 0)
-        openblas_set_num_threads(a.threads);
+    /* The trainer's own workers split every convolution by image; BLAS
+     * inside them runs on one thread, or its threads would spin beside
+     * ours on the same cores. */
+    openblas_set_num_threads(1);
+    train_set_threads(a.threads);
+    if (a.reference_kernels)
+        conv2d_set_reference(TRUE);
 
     TrainOptions opt = {0};
     if (!a.phase || strcmp(a.phase, "srresnet") == 0)
