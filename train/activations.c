@@ -38,7 +38,7 @@ void prelu_forward(const PReLU *prelu, const Tensor *in, Tensor *out)
     g_assert(prelu->count == 1 || prelu->count == in->c);
     tensor_reshape(out, in->c, in->n, in->h, in->w);
     PreluJob job = {.prelu = prelu, .in = in, .out = out};
-    train_parallel_for(in->c, prelu_forward_channel, &job);
+    train_parallel_for_work(in->c, tensor_size(in), prelu_forward_channel, &job);
 }
 
 static void prelu_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
@@ -67,7 +67,7 @@ void prelu_backward(const PReLU *prelu, const Tensor *in, const Tensor *dout,
         tensor_reshape(din, in->c, in->n, in->h, in->w);
     g_autofree double *da = g_new(double, in->c);
     PreluJob job = {.prelu = prelu, .in = in, .dout = dout, .din = din, .da = da};
-    train_parallel_for(in->c, prelu_backward_channel, &job);
+    train_parallel_for_work(in->c, tensor_size(in), prelu_backward_channel, &job);
     for (int c = 0; c < in->c; c++)
         prelu->slope->grad[prelu->count == 1 ? 0 : c] += (float)da[c];
 }

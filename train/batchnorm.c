@@ -81,7 +81,7 @@ void batchnorm_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
     g_assert(in->c == bn->c);
     tensor_reshape(out, in->c, in->n, in->h, in->w);
     BnJob job = {.bn = bn, .in = in, .out = out, .training = training};
-    train_parallel_for(bn->c, forward_channel, &job);
+    train_parallel_for_work(bn->c, tensor_size(in), forward_channel, &job);
 }
 
 /* With x̂ = (x − μ)·σ⁻¹ and M elements per channel:
@@ -119,5 +119,5 @@ void batchnorm_backward(const BatchNorm2d *bn, const Tensor *in,
         tensor_reshape(din, in->c, in->n, in->h, in->w);
     /* the job's bn is not const only for the forward's statistics */
     BnJob job = {.bn = (BatchNorm2d *)bn, .in = in, .dout = dout, .din = din};
-    train_parallel_for(bn->c, backward_channel, &job);
+    train_parallel_for_work(bn->c, tensor_size(in), backward_channel, &job);
 }

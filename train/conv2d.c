@@ -688,7 +688,7 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
         core_conv_clear(&core);   /* the kernel added the bias */
     } else {
         ChannelJob bias = {out, conv->bias->value};
-        train_parallel_for(conv->cout, add_bias_item, &bias);
+        train_parallel_for_work(conv->cout, tensor_size(out), add_bias_item, &bias);
     }
 }
 
@@ -734,7 +734,7 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
     if (!param_grads)
         return;
     ChannelJob bias = {dout, conv->bias->grad};
-    train_parallel_for(conv->cout, bias_grad_item, &bias);
+    train_parallel_for_work(conv->cout, tensor_size(dout), bias_grad_item, &bias);
     if (job.wf) {
         /* the sums are in the narrow layout; wf's scratch is free again */
         float *dwf = scratch_get(scratch, job.sum_floats);

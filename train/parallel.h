@@ -23,5 +23,11 @@ void train_set_threads(int threads);
 int train_threads(void);
 /* Runs fn for every item on the workers and returns when all are done. */
 void train_parallel_for(int count, TrainParallelFn fn, void *data);
+/* The same for cheap element-wise loops (BatchNorm, PReLU, biases):
+ * `floats` is about how many the whole loop touches; below
+ * TRAIN_PARALLEL_MIN_FLOATS it runs on the caller alone, since handing out
+ * microseconds of work costs more than it saves. */
+#define TRAIN_PARALLEL_MIN_FLOATS ((size_t)1 << 16)
+void train_parallel_for_work(int count, size_t floats, TrainParallelFn fn, void *data);
 
 #endif
