@@ -44,13 +44,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("logs", nargs="+")
     ap.add_argument("-o", "--output", required=True)
-    ap.add_argument("--labels", default="", help="comma-separated, one per log")
+    ap.add_argument("--labels", default="", help="semicolon-separated, one per log")
     ap.add_argument("--extra", action="append", default=[])
     ap.add_argument("--bicubic-extra", type=float, default=None,
                     help="a second bicubic line (e.g. its Y-PSNR) for the extra series")
     ap.add_argument("--title", default="Validation PSNR during training")
     a = ap.parse_args()
-    labels = a.labels.split(",") if a.labels else a.logs
+    labels = a.labels.split(";") if a.labels else a.logs
     series, bicubic, offset = [], None, 0
     for i, path in enumerate(a.logs):
         pts = []
