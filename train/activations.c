@@ -1,5 +1,6 @@
 /* activations.c — PReLU (He et al. 2015), LeakyReLU/ReLU and tanh. */
 #include "layers.h"
+#include "parallel.h"
 
 #include <math.h>
 
@@ -11,42 +12,64 @@ void prelu_init(PReLU *prelu, ParamList *params, const char *name, int count)
         prelu->slope->value[i] = 0.25f;   /* PyTorch's and He et al.'s start */
 }
 
+/* One work item per channel (parallel.h); with a shared slope each
+ * channel's share of its gradient is kept apart and added in channel order
+ * afterwards, as the one-thread loop adds them. */
+typedef struct {
+    const PReLU *prelu;
+    const Tensor *in, *dout;
+    Tensor *out, *din;
+    double *da;     /* (c) each channel's slope gradient */
+} PreluJob;
+
+static void prelu_forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    PreluJob *job = data;
+    size_t m = (size_t)job->in->n * job->in->h * job->in->w;
+    float a = job->prelu->slope->value[job->prelu->count == 1 ? 0 : c];
+    const float *x = job->in->data + c * m;
+    float *y = job->out->data + c * m;
+    for (size_t i = 0; i < m; i++)
+        y[i] = x[i] > 0.0f ? x[i] : a * x[i];
+}
+
 void prelu_forward(const PReLU *prelu, const Tensor *in, Tensor *out)
 {
     g_assert(prelu->count == 1 || prelu->count == in->c);
     tensor_reshape(out, in->c, in->n, in->h, in->w);
-    size_t m = (size_t)in->n * in->h * in->w;
-    for (int c = 0; c < in->c; c++) {
-        float a = prelu->slope->value[prelu->count == 1 ? 0 : c];
-        const float *x = in->data + c * m;
-        float *y = out->data + c * m;
+    PreluJob job = {.prelu = prelu, .in = in, .out = out};
+    train_parallel_for_work(in->c, tensor_size(in), prelu_forward_channel, &job);
+}
+
+static void prelu_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    PreluJob *job = data;
+    size_t m = (size_t)job->in->n * job->in->h * job->in->w;
+    float a = job->prelu->slope->value[job->prelu->count == 1 ? 0 : c];
+    const float *x = job->in->data + c * m;
+    const float *dy = job->dout->data + c * m;
+    double da = 0.0;
+    for (size_t i = 0; i < m; i++)
+        if (x[i] <= 0.0f)
+            da += dy[i] * x[i];
+    job->da[c] = da;
+    if (job->din) {
+        float *dx = job->din->data + c * m;
         for (size_t i = 0; i < m; i++)
-            y[i] = x[i] > 0.0f ? x[i] : a * x[i];
+            dx[i] = x[i] > 0.0f ? dy[i] : a * dy[i];
     }
 }
 
 void prelu_backward(const PReLU *prelu, const Tensor *in, const Tensor *dout,
                     Tensor *din)
 {
-    size_t m = (size_t)in->n * in->h * in->w;
     if (din)
         tensor_reshape(din, in->c, in->n, in->h, in->w);
-    for (int c = 0; c < in->c; c++) {
-        int s = prelu->count == 1 ? 0 : c;
-        float a = prelu->slope->value[s];
-        const float *x = in->data + c * m;
-        const float *dy = dout->data + c * m;
-        double da = 0.0;
-        for (size_t i = 0; i < m; i++)
-            if (x[i] <= 0.0f)
-                da += dy[i] * x[i];
-        prelu->slope->grad[s] += (float)da;
-        if (din) {
-            float *dx = din->data + c * m;
-            for (size_t i = 0; i < m; i++)
-                dx[i] = x[i] > 0.0f ? dy[i] : a * dy[i];
-        }
-    }
+    g_autofree double *da = g_new(double, in->c);
+    PreluJob job = {.prelu = prelu, .in = in, .dout = dout, .din = din, .da = da};
+    train_parallel_for_work(in->c, tensor_size(in), prelu_backward_channel, &job);
+    for (int c = 0; c < in->c; c++)
+        prelu->slope->grad[prelu->count == 1 ? 0 : c] += (float)da[c];
 }
 
 void leaky_relu_forward(float slope, const Tensor *in, Tensor *out)

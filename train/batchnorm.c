@@ -2,6 +2,7 @@
  * evaluation mode, with PyTorch's running-statistics rule:
  * running = (1 − momentum)·running + momentum·batch, variance unbiased. */
 #include "layers.h"
+#include "parallel.h"
 
 #include <math.h>
 
@@ -28,72 +29,95 @@ void batchnorm_clear(BatchNorm2d *bn)
     g_clear_pointer(&bn->invstd, g_free);
 }
 
+/* One work item per channel (parallel.h): channels are independent spans of
+ * the CNHW tensor, so the workers share nothing and the sums come out as
+ * on one thread. */
+typedef struct {
+    BatchNorm2d *bn;
+    const Tensor *in, *dout;
+    Tensor *out, *din;
+    gboolean training;
+} BnJob;
+
+static void forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    BnJob *job = data;
+    BatchNorm2d *bn = job->bn;
+    size_t m = (size_t)job->in->n * job->in->h * job->in->w;
+    const float *x = job->in->data + c * m;
+    float *y = job->out->data + c * m;
+    float mean, invstd;
+    if (job->training) {
+        double sum = 0.0, sq = 0.0;
+        for (size_t i = 0; i < m; i++)
+            sum += x[i];
+        double mu = sum / (double)m;
+        for (size_t i = 0; i < m; i++) {
+            double d = x[i] - mu;
+            sq += d * d;
+        }
+        double var = sq / (double)m;
+        mean = (float)mu;
+        invstd = (float)(1.0 / sqrt(var + bn->eps));
+        bn->mean[c] = mean;
+        bn->invstd[c] = invstd;
+        double unbiased = m > 1 ? sq / (double)(m - 1) : var;
+        float *rm = &bn->running_mean->value[c], *rv = &bn->running_var->value[c];
+        *rm = (1.0f - bn->momentum) * *rm + bn->momentum * mean;
+        *rv = (1.0f - bn->momentum) * *rv + bn->momentum * (float)unbiased;
+    } else {
+        mean = bn->running_mean->value[c];
+        invstd = 1.0f / sqrtf(bn->running_var->value[c] + bn->eps);
+    }
+    float scale = bn->gamma->value[c] * invstd;
+    float shift = bn->beta->value[c] - mean * scale;
+    for (size_t i = 0; i < m; i++)
+        y[i] = x[i] * scale + shift;
+}
+
 void batchnorm_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
                        gboolean training)
 {
     g_assert(in->c == bn->c);
     tensor_reshape(out, in->c, in->n, in->h, in->w);
-    size_t m = (size_t)in->n * in->h * in->w;
-    for (int c = 0; c < bn->c; c++) {
-        const float *x = in->data + c * m;
-        float *y = out->data + c * m;
-        float mean, invstd;
-        if (training) {
-            double sum = 0.0, sq = 0.0;
-            for (size_t i = 0; i < m; i++)
-                sum += x[i];
-            double mu = sum / (double)m;
-            for (size_t i = 0; i < m; i++) {
-                double d = x[i] - mu;
-                sq += d * d;
-            }
-            double var = sq / (double)m;
-            mean = (float)mu;
-            invstd = (float)(1.0 / sqrt(var + bn->eps));
-            bn->mean[c] = mean;
-            bn->invstd[c] = invstd;
-            double unbiased = m > 1 ? sq / (double)(m - 1) : var;
-            float *rm = &bn->running_mean->value[c], *rv = &bn->running_var->value[c];
-            *rm = (1.0f - bn->momentum) * *rm + bn->momentum * mean;
-            *rv = (1.0f - bn->momentum) * *rv + bn->momentum * (float)unbiased;
-        } else {
-            mean = bn->running_mean->value[c];
-            invstd = 1.0f / sqrtf(bn->running_var->value[c] + bn->eps);
-        }
-        float scale = bn->gamma->value[c] * invstd;
-        float shift = bn->beta->value[c] - mean * scale;
-        for (size_t i = 0; i < m; i++)
-            y[i] = x[i] * scale + shift;
-    }
+    BnJob job = {.bn = bn, .in = in, .out = out, .training = training};
+    train_parallel_for_work(bn->c, tensor_size(in), forward_channel, &job);
 }
 
 /* With x̂ = (x − μ)·σ⁻¹ and M elements per channel:
  * dγ = Σ dy·x̂, dβ = Σ dy, dx = γσ⁻¹/M · (M·dy − Σdy − x̂·Σ dy·x̂). */
+static void backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    BnJob *job = data;
+    const BatchNorm2d *bn = job->bn;
+    size_t m = (size_t)job->in->n * job->in->h * job->in->w;
+    const float *x = job->in->data + c * m;
+    const float *dy = job->dout->data + c * m;
+    float mean = bn->mean[c], invstd = bn->invstd[c];
+    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        sum_dy += dy[i];
+        sum_dy_xhat += dy[i] * (x[i] - mean) * invstd;
+    }
+    bn->gamma->grad[c] += (float)sum_dy_xhat;
+    bn->beta->grad[c] += (float)sum_dy;
+    if (!job->din)
+        return;
+    float *dx = job->din->data + c * m;
+    float k = bn->gamma->value[c] * invstd / (float)m;
+    float mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat;
+    for (size_t i = 0; i < m; i++) {
+        float xhat = (x[i] - mean) * invstd;
+        dx[i] = k * ((float)m * dy[i] - mean_dy - xhat * mean_dyx);
+    }
+}
+
 void batchnorm_backward(const BatchNorm2d *bn, const Tensor *in,
                         const Tensor *dout, Tensor *din)
 {
-    size_t m = (size_t)in->n * in->h * in->w;
     if (din)
         tensor_reshape(din, in->c, in->n, in->h, in->w);
-    for (int c = 0; c < bn->c; c++) {
-        const float *x = in->data + c * m;
-        const float *dy = dout->data + c * m;
-        float mean = bn->mean[c], invstd = bn->invstd[c];
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (size_t i = 0; i < m; i++) {
-            sum_dy += dy[i];
-            sum_dy_xhat += dy[i] * (x[i] - mean) * invstd;
-        }
-        bn->gamma->grad[c] += (float)sum_dy_xhat;
-        bn->beta->grad[c] += (float)sum_dy;
-        if (!din)
-            continue;
-        float *dx = din->data + c * m;
-        float k = bn->gamma->value[c] * invstd / (float)m;
-        float mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat;
-        for (size_t i = 0; i < m; i++) {
-            float xhat = (x[i] - mean) * invstd;
-            dx[i] = k * ((float)m * dy[i] - mean_dy - xhat * mean_dyx);
-        }
-    }
+    /* the job's bn is not const only for the forward's statistics */
+    BnJob job = {.bn = (BatchNorm2d *)bn, .in = in, .dout = dout, .din = din};
+    train_parallel_for_work(bn->c, tensor_size(in), backward_channel, &job);
 }

@@ -13,7 +13,12 @@
 #include "tensor.h"
 #include "rng.h"
 
-/* ---- Convolution: k×k, zero padding k/2, stride 1 or 2, im2col + sgemm -- */
+/* ---- Convolution: k×k, zero padding k/2, stride 1 or 2 ------------------
+ * By default the work is split by image over the trainer's workers
+ * (parallel.h) and stride-1 forward and input-gradient passes run on the
+ * core's fast kernels where it has one for the shape; the reference mode
+ * (one thread, im2col + sgemm over the whole batch) is what the tests
+ * compare it with. */
 typedef struct {
     int cin, cout, k, stride, pad;
     Param *weight;      /* (cout, cin, k, k) */
@@ -30,6 +35,16 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
 /* param_grads FALSE: a frozen layer (VGG), only din is computed. */
 void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                      Tensor *din, gboolean param_grads, Scratch *scratch);
+
+/* Reference mode on or off for every later call; by default it is on when
+ * SRGAN_TRAIN_REFERENCE is set (and not "0") in the environment. */
+void conv2d_set_reference(gboolean reference);
+gboolean conv2d_reference(void);
+/* Which code runs the forward pass (input_gradient FALSE) or the input
+ * gradient (TRUE) of this conv now: "reference", "winograd-f43",
+ * "winograd-split", "direct" (the core's kernels), "im2col" or "narrow"
+ * (threaded im2col + sgemm).  For tests and logs. */
+const char *conv2d_path(const Conv2d *conv, gboolean input_gradient);
 
 /* ---- BatchNorm2d: batch statistics in training, running ones in eval ---- */
 typedef struct {

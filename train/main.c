@@ -3,12 +3,15 @@
  * handler only sets a flag; the loop saves a checkpoint after the step in
  * progress and exits with status 130). */
 #include "checkpoint.h"
+#include "layers.h"
+#include "parallel.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
 
@@ -20,7 +23,7 @@ static void on_signal(int sig)
 
 typedef struct {
     char *phase, *data, *val, *checkpoint, *init, *export_path, *content, *vgg;
-    gboolean resume, export_only, shared_prelu;
+    gboolean resume, export_only, shared_prelu, reference_kernels;
     gint64 steps, lr_decay_step, checkpoint_every, val_every, log_every, seed;
     int batch, crop, scale, blocks, channels, d_channels, d_dense, val_side, threads, max_side;
     double lr, adv_weight;
@@ -71,7 +74,8 @@ static GOptionEntry *option_entries(Args *a)
         {"val-every", 0, 0, G_OPTION_ARG_INT64, &a->val_every, "steps between validations (default 1000)", "N"},
         {"val-side", 0, 0, G_OPTION_ARG_INT, &a->val_side, "largest validation crop side (default 256)", "PX"},
         {"log-every", 0, 0, G_OPTION_ARG_INT64, &a->log_every, "steps between progress lines (default 10)", "N"},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "OpenBLAS threads (default: all cores)", "N"},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "worker threads (default: all cores)", "N"},
+        {"reference-kernels", 0, 0, G_OPTION_ARG_NONE, &a->reference_kernels, "one thread, im2col + sgemm for every convolution (slow; for comparisons)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     return g_memdup2(entries, sizeof entries);
@@ -131,8 +135,13 @@ int main(int argc, char **argv)
     g_option_context_free(ctx);
     if (!a.checkpoint)
         a.checkpoint = g_strdup("srgan-train.ckpt");
-    if (a.threads > 0)
-        openblas_set_num_threads(a.threads);
+    /* The trainer's own workers split every convolution by image; BLAS
+     * inside them runs on one thread, or its threads would spin beside
+     * ours on the same cores. */
+    openblas_set_num_threads(1);
+    train_set_threads(a.threads);
+    if (a.reference_kernels)
+        conv2d_set_reference(TRUE);
 
     TrainOptions opt = {0};
     if (!a.phase || strcmp(a.phase, "srresnet") == 0)
@@ -269,6 +278,10 @@ int main(int argc, char **argv)
     gint64 start_step = t->step;
     gint64 start_time = g_get_monotonic_time();
     double content_sum = 0, adv_sum = 0, d_sum = 0;
+    double val_psnr = 0, val_bicubic = 0;   /* the last validation, 0: none yet */
+    /* A terminal gets one status line updated in place; a file or pipe
+     * gets plain lines every --log-every steps (what a log wants). */
+    const gboolean on_terminal = isatty(fileno(stdout));
     int logged = 0;
     while (t->step < a.steps && !stop_requested) {
         StepStats st;
@@ -277,26 +290,43 @@ int main(int argc, char **argv)
         adv_sum += st.adversarial;
         d_sum += st.d_loss;
         logged++;
-        if (t->step % a.log_every == 0 || t->step == a.steps) {
-            double elapsed = (g_get_monotonic_time() - start_time) / 1e6;
-            double rate = (t->step - start_step) / fmax(elapsed, 1e-9);
-            char eta[32];
-            format_duration((a.steps - t->step) / fmax(rate, 1e-9), eta, sizeof eta);
+        double elapsed = (g_get_monotonic_time() - start_time) / 1e6;
+        double rate = (t->step - start_step) / fmax(elapsed, 1e-9);
+        char eta[32], last_val[64] = "";
+        format_duration((a.steps - t->step) / fmax(rate, 1e-9), eta, sizeof eta);
+        if (val_psnr > 0)
+            g_snprintf(last_val, sizeof last_val, "  val %.2f dB (bicubic %.2f)",
+                       val_psnr, val_bicubic);
+        if (on_terminal) {
+            /* one line, redrawn in place every step (steps take tenths
+             * of a second at least, so this is not a flood) */
+            printf("\r\033[Kstep %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  content %.5f",
+                   t->step, a.steps, st.content);
+            if (t->disc)
+                printf("  adv %.4f  D %.4f", st.adversarial, st.d_loss);
+            printf("  %.3f step/s  ETA %s%s", rate, eta, last_val);
+            fflush(stdout);
+        } else if (t->step % a.log_every == 0 || t->step == a.steps) {
             printf("step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  content %.5f", t->step,
                    a.steps, content_sum / logged);
             if (t->disc)
                 printf("  adv %.4f  D %.4f (D(real) %.2f D(fake) %.2f)", adv_sum / logged,
                        d_sum / logged, st.d_real, st.d_fake);
-            printf("  lr %.0e  %.3f step/s  ETA %s\n", trainer_learning_rate(t), rate, eta);
+            printf("  lr %.0e  %.3f step/s  ETA %s%s\n", trainer_learning_rate(t), rate, eta,
+                   last_val);
             fflush(stdout);
+        }
+        if (t->step % a.log_every == 0 || t->step == a.steps) {
             content_sum = adv_sum = d_sum = 0;
             logged = 0;
         }
         if (val && (t->step % a.val_every == 0 || t->step == a.steps)) {
-            double bicubic;
-            double psnr = trainer_validate(t, val, a.val_side, &bicubic);
-            printf("step %" G_GINT64_FORMAT "  validation PSNR %.3f dB (bicubic %.3f dB, %u photos)\n",
-                   t->step, psnr, bicubic, val->photos->len);
+            val_psnr = trainer_validate(t, val, a.val_side, &val_bicubic);
+            /* a line of its own too, so the curve stays in the scrollback
+             * (the status line is cleared first and redrawn next step) */
+            printf("%sstep %" G_GINT64_FORMAT "  validation PSNR %.3f dB (bicubic %.3f dB, %u photos)\n",
+                   on_terminal ? "\r\033[K" : "", t->step, val_psnr, val_bicubic,
+                   val->photos->len);
             fflush(stdout);
         }
         if (t->step % a.checkpoint_every == 0 && t->step < a.steps) {
@@ -306,6 +336,8 @@ int main(int argc, char **argv)
             }
         }
     }
+    if (on_terminal)
+        printf("\n");
     if (!save(t, &a, &error)) {
         status = fail(error);
         goto out;

@@ -3,14 +3,21 @@
  * with dense 1024; VGG19 φ(5,4) at full width with random weights), for
  * the closing note of issue 6.  Not a test: `meson test --benchmark
  * --suite trainer` or run it by hand:
- *   bench-train PHOTO_DIR [srresnet|srgan|both] [steps]
+ *   bench-train PHOTO_DIR [srresnet|srgan|both] [steps] [threads]
+ * threads (default: all cores) are the trainer's workers, with OpenBLAS
+ * on one thread; with SRGAN_TRAIN_REFERENCE=1 they are OpenBLAS threads
+ * instead (the reference path calls sgemm on the whole batch).
  * It prints the median step time and the time per phase of one step. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <glib/gstdio.h>
 
+#include <cblas.h>
+
 #include "trainer.h"
+#include "layers.h"
+#include "parallel.h"
 
 /* CPU seconds of this process: on a loaded machine wall time overstates
  * the step; CPU time / threads is what two idle cores would take. */
@@ -82,6 +89,17 @@ int main(int argc, char **argv)
     }
     const char *which = argc > 2 ? argv[2] : "both";
     int steps = argc > 3 ? atoi(argv[3]) : 3;
+    int threads = argc > 4 ? atoi(argv[4]) : 0;
+    if (threads <= 0)
+        threads = (int)g_get_num_processors();
+    if (conv2d_reference()) {
+        openblas_set_num_threads(threads);
+        train_set_threads(1);
+    } else {
+        openblas_set_num_threads(1);
+        train_set_threads(threads);
+    }
+    printf("%s kernels, %d thread(s)\n", conv2d_reference() ? "reference" : "fast", threads);
     g_autoptr(GError) error = NULL;
     PhotoSet *photos = photo_set_load(argv[1], 96, 0, &error);
     if (!photos) {

@@ -1,7 +1,18 @@
 /* test-gradcheck.c — every layer's and loss's backward pass against central
  * finite differences (issue 6: relative error ≤ 1e-2 in fp32), plus the
  * chunked im2col convolution against a direct loop, and whole-network
- * checks of the generator, the discriminator and the VGG content loss. */
+ * checks of the generator, the discriminator and the VGG content loss.
+ *
+ * The convolution checks run in every mode of conv2d.c (the reference
+ * im2col path; the default path on one and on two workers) over shapes
+ * chosen so that every kernel the core has on this CPU (Winograd F43,
+ * Winograd split, direct) takes a forward and an input gradient; the test
+ * fails if one of them was never reached while the CPU has it.  The
+ * network checks run in the reference mode and in the default mode on two
+ * workers; in the default mode the difference quotients are taken with the
+ * reference forward, so they measure the exact gradient rather than
+ * Winograd's rounding (larger than a direct sum's, and amplified by the
+ * 1/(2·eps) of the quotient through a dozen layers). */
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -11,6 +22,7 @@
 #include "generator.h"
 #include "discriminator.h"
 #include "vgg.h"
+#include "parallel.h"
 
 #define TOL 1e-2
 
@@ -31,6 +43,22 @@ struct Case {
 };
 
 static Rng rng;
+
+/* Convolution paths reached by check_conv (conv2d_path names). */
+static GHashTable *paths_seen;
+/* Default mode: difference quotients of the network checks in reference
+ * mode (see the top). */
+static gboolean fd_reference;
+
+static double loss_in_mode(double (*loss)(void *), void *ctx)
+{
+    gboolean was = conv2d_reference();
+    if (fd_reference)
+        conv2d_set_reference(TRUE);
+    double value = loss(ctx);
+    conv2d_set_reference(was);
+    return value;
+}
 
 static void fill_normal(Tensor *t, float scale)
 {
@@ -107,13 +135,17 @@ static void conv_bwd(Case *c) { conv2d_backward(&c->conv, &c->in, &c->weights, &
 static gboolean check_conv(int cin, int cout, int k, int stride, int h, int w)
 {
     Case c = {0};
-    char name[64];
-    g_snprintf(name, sizeof name, "conv%dx%d/s%d %d->%d", k, k, stride, cin, cout);
-    c.name = name;
+    char name[96];
     c.forward = conv_fwd;
     c.backward = conv_bwd;
     param_list_init(&c.params);
     conv2d_init(&c.conv, &c.params, "conv", cin, cout, k, stride);
+    const char *fwd = conv2d_path(&c.conv, FALSE), *bwd = conv2d_path(&c.conv, TRUE);
+    g_hash_table_add(paths_seen, (gpointer)fwd);
+    g_hash_table_add(paths_seen, (gpointer)bwd);
+    g_snprintf(name, sizeof name, "conv%dx%d/s%d %d->%d [%s/%s, %d thr]", k, k, stride,
+               cin, cout, fwd, bwd, train_threads());
+    c.name = name;
     conv2d_randomize(&c.conv, &rng);
     tensor_reshape(&c.in, cin, 2, h, w);
     fill_normal(&c.in, 1.0f);
@@ -309,8 +341,9 @@ static gboolean check_conv_large(int cin, int cout, int k, int n, int h, int w)
         w_dw += (double)conv.weight->value[i] * conv.weight->grad[i];
     double adj = fmax(fabs(out_y - x_dx), fabs(out_y - w_dw)) / fabs(out_y);
     gboolean ok = max_err < 1e-3 && adj < 1e-4;
-    printf("%s conv%dx%d %d->%d on %dx%dx%d: forward vs direct %.1e, adjoint identities %.1e\n",
-           ok ? "ok  " : "FAIL", k, k, cin, cout, n, h, w, max_err, adj);
+    printf("%s conv%dx%d %d->%d on %dx%dx%d [%s/%s]: forward vs direct %.1e, adjoint identities %.1e\n",
+           ok ? "ok  " : "FAIL", k, k, cin, cout, n, h, w, conv2d_path(&conv, FALSE),
+           conv2d_path(&conv, TRUE), max_err, adj);
     tensor_clear(&in);
     tensor_clear(&out);
     tensor_clear(&dout);
@@ -405,6 +438,11 @@ static double gen_loss(void *ctx)
     return weighted_sum(generator_forward(g->gen, &g->lr, TRUE), &g->weights);
 }
 
+static double gen_loss_fd(void *ctx)
+{
+    return loss_in_mode(gen_loss, ctx);
+}
+
 static gboolean check_generator(int scale)
 {
     GeneratorConfig config = {scale, 2, 8, 8};
@@ -436,7 +474,7 @@ static gboolean check_generator(int scale)
             continue;
         }
         /* fp32 forward through ~12 layers: sample 12 coordinates each */
-        ok &= gradcheck(what, gen_loss, &g, p->value, p->grad, p->n, 1e-3f, TOL, 12, &rng);
+        ok &= gradcheck(what, gen_loss_fd, &g, p->value, p->grad, p->n, 1e-3f, TOL, 12, &rng);
     }
     generator_free(g.gen);
     tensor_clear(&g.lr);
@@ -456,6 +494,11 @@ static double disc_loss(void *ctx)
     return bce_logits_loss(discriminator_forward(d->disc, &d->image), d->target, 1.0f, NULL, FALSE);
 }
 
+static double disc_loss_fd(void *ctx)
+{
+    return loss_in_mode(disc_loss, ctx);
+}
+
 static gboolean check_discriminator(void)
 {
     DiscriminatorConfig config = {.base_channels = 4, .dense = 16, .crop = 32, .leak = 1.0f};
@@ -467,7 +510,7 @@ static gboolean check_discriminator(void)
     bce_logits_loss(discriminator_forward(d.disc, &d.image), 1.0f, 1.0f, &grad, FALSE);
     param_list_zero_grad(&d.disc->params);
     discriminator_backward(d.disc, &grad, &d.din, TRUE);
-    gboolean ok = gradcheck("discriminator + bce d/d(image)", disc_loss, &d, d.image.data,
+    gboolean ok = gradcheck("discriminator + bce d/d(image)", disc_loss_fd, &d, d.image.data,
                             d.din.data, tensor_size(&d.image), 3e-2f, TOL, 40, &rng);
     for (guint i = 0; i < d.disc->params.params->len; i++) {
         Param *p = g_ptr_array_index(d.disc->params.params, i);
@@ -479,7 +522,7 @@ static gboolean check_discriminator(void)
             ok &= check_cancelled_bias(what, p);
             continue;
         }
-        ok &= gradcheck(what, disc_loss, &d, p->value, p->grad, p->n, 1e-2f, TOL, 12, &rng);
+        ok &= gradcheck(what, disc_loss_fd, &d, p->value, p->grad, p->n, 1e-2f, TOL, 12, &rng);
     }
     discriminator_free(d.disc);
     tensor_clear(&d.image);
@@ -497,6 +540,11 @@ static double vgg_loss(void *ctx)
 {
     VggCase *v = ctx;
     return vgg_content_loss(v->vgg, &v->sr, &v->hr, 1.0f, NULL);
+}
+
+static double vgg_loss_fd(void *ctx)
+{
+    return loss_in_mode(vgg_loss, ctx);
 }
 
 static gboolean check_vgg(const char *layer, const char *dir)
@@ -526,7 +574,7 @@ static gboolean check_vgg(const char *layer, const char *dir)
     vgg_content_loss(v.vgg, &v.sr, &v.hr, 1.0f, &v.dsr);
     char what[64];
     g_snprintf(what, sizeof what, "vgg phi(%c,%c) content loss d/d(sr)", layer[0], layer[1]);
-    gboolean ok = gradcheck_directional(what, vgg_loss, &v, v.sr.data, v.dsr.data,
+    gboolean ok = gradcheck_directional(what, vgg_loss_fd, &v, v.sr.data, v.dsr.data,
                                         tensor_size(&v.sr), 3e-3f, TOL, 8, &rng);
     vgg_free(v.vgg);
     tensor_clear(&v.sr);
@@ -535,18 +583,83 @@ static gboolean check_vgg(const char *layer, const char *dir)
     return ok;
 }
 
-int main(void)
+typedef struct {
+    const char *name;
+    gboolean reference;
+    int threads;
+} Mode;
+
+static const Mode modes[] = {
+    {"reference (im2col, one thread)", TRUE, 1},
+    {"default, 1 worker", FALSE, 1},
+    {"default, 2 workers", FALSE, 2},
+};
+
+static void set_mode(const Mode *m)
 {
-    rng_seed(&rng, 12345);
-    g_autofree char *dir = g_dir_make_tmp("srgan-gradcheck-XXXXXX", NULL);
+    printf("-- convolutions: %s\n", m->name);
+    conv2d_set_reference(m->reference);
+    train_set_threads(m->threads);
+}
+
+static gboolean check_convs(void)
+{
     gboolean ok = TRUE;
     ok &= check_conv(3, 4, 3, 1, 5, 6);
     ok &= check_conv(3, 4, 3, 2, 7, 6);
     ok &= check_conv(2, 3, 9, 1, 6, 7);
     ok &= check_conv(6, 3, 9, 1, 6, 7);   /* narrow: the output-side path */
     ok &= check_conv(5, 2, 3, 1, 4, 9);
+    /* the core's kernels: F43 both ways (16 → 16), F43 forward and split
+     * input gradient (8 → 16), direct forward and split input gradient
+     * (3 → 16, 3×3 and 9×9), split forward (16 → 8, 9×9 16 → 3), and the
+     * stride-2 im2col with a batch spread over the workers */
+    ok &= check_conv(16, 16, 3, 1, 9, 10);
+    ok &= check_conv(8, 16, 3, 1, 7, 5);
+    ok &= check_conv(3, 16, 3, 1, 6, 7);
+    ok &= check_conv(3, 16, 9, 1, 6, 7);
+    ok &= check_conv(16, 8, 3, 1, 6, 5);
+    ok &= check_conv(16, 3, 9, 1, 6, 7);
+    ok &= check_conv(16, 16, 3, 2, 9, 8);
     ok &= check_conv_large(64, 3, 9, 2, 132, 133);   /* narrow path, 2 chunks */
     ok &= check_conv_large(32, 32, 3, 2, 130, 131);  /* im2col path, 2 chunks */
+    return ok;
+}
+
+static gboolean check_networks(const char *dir)
+{
+    gboolean ok = TRUE;
+    ok &= check_generator(2);
+    ok &= check_generator(4);
+    ok &= check_discriminator();
+    ok &= check_vgg("22", dir);
+    ok &= check_vgg("54", dir);
+    return ok;
+}
+
+int main(void)
+{
+    rng_seed(&rng, 12345);
+    paths_seen = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autofree char *dir = g_dir_make_tmp("srgan-gradcheck-XXXXXX", NULL);
+    gboolean ok = TRUE;
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        set_mode(&modes[i]);
+        ok &= check_convs();
+    }
+    /* every kernel of the core's fast set, if the CPU has it at all */
+    if (g_hash_table_contains(paths_seen, "winograd-f43")) {
+        const char *kernels[] = {"winograd-f43", "winograd-split", "direct", "im2col", "narrow"};
+        for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
+            gboolean seen = g_hash_table_contains(paths_seen, kernels[i]);
+            printf("%s convolution path %s %s\n", seen ? "ok  " : "FAIL", kernels[i],
+                   seen ? "checked" : "never reached");
+            ok &= seen;
+        }
+    } else {
+        printf("ok   this CPU has no fast kernels: the default path is threaded im2col\n");
+    }
+    set_mode(&modes[0]);
     ok &= check_batchnorm();
     ok &= check_prelu(1);
     ok &= check_prelu(4);
@@ -558,11 +671,12 @@ int main(void)
     ok &= check_maxpool();
     ok &= check_dense();
     ok &= check_losses();
-    ok &= check_generator(2);
-    ok &= check_generator(4);
-    ok &= check_discriminator();
-    ok &= check_vgg("22", dir);
-    ok &= check_vgg("54", dir);
+    ok &= check_networks(dir);
+    set_mode(&modes[2]);
+    fd_reference = TRUE;
+    ok &= check_networks(dir);
+    fd_reference = FALSE;
+    g_hash_table_destroy(paths_seen);
     g_autofree char *vgg_path = g_build_filename(dir, "vgg-random.safetensors", NULL);
     g_unlink(vgg_path);
     g_rmdir(dir);

@@ -13,6 +13,9 @@
  *  4. Resume: 3 steps, checkpoint, 3 more; versus restoring the checkpoint
  *     into a fresh trainer and running 3 steps: every tensor, Adam moment
  *     and the losses of the last step agree within 1e-6.
+ *  5. The default convolutions (core kernels, two workers) against the
+ *     reference ones (im2col, one thread): the same first step within fp32
+ *     rounding, for both phases (run_fast_equals_reference).
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +27,8 @@
 #include "batch.h"
 #include "checkpoint.h"
 #include "losses.h"
+#include "layers.h"
+#include "parallel.h"
 
 static char *tmpdir;
 
@@ -324,6 +329,89 @@ static gboolean run_resume(const PhotoSet *photos)
     return ok;
 }
 
+/* ---- 5: the default convolutions give the reference's step ------------ */
+
+/* ‖a − b‖ / ‖a‖ over the gradients of every trainable parameter. */
+static double grad_difference(const ParamList *a, const ParamList *b)
+{
+    double diff = 0, norm = 0;
+    for (guint i = 0; i < a->params->len; i++) {
+        const Param *p = g_ptr_array_index(a->params, i);
+        const Param *q = g_ptr_array_index(b->params, i);
+        if (!p->grad)
+            continue;
+        for (size_t k = 0; k < p->n; k++) {
+            diff += ((double)p->grad[k] - q->grad[k]) * ((double)p->grad[k] - q->grad[k]);
+            norm += (double)p->grad[k] * p->grad[k];
+        }
+    }
+    return sqrt(diff / fmax(norm, 1e-30));
+}
+
+static double relative(double a, double b)
+{
+    return fabs(a - b) / fmax(fabs(a), 1e-12);
+}
+
+/* The same step (same seed, data and weights) with the reference
+ * convolutions on one thread and with the default ones on two workers:
+ * losses within 1e-4 and every network's gradient within 1e-3 (relative),
+ * the rounding of Winograd against a plain sum, not a different step; and
+ * three more steps later, the losses still within 1e-2 (looser: Adam's
+ * first steps move every weight by about lr·sign(gradient), so a gradient
+ * that rounds to the other side of zero moves its weight by 2·lr). */
+static gboolean run_fast_equals_reference(const PhotoSet *photos, TrainPhase phase)
+{
+    g_autoptr(GError) error = NULL;
+    TrainOptions opt = small_options(phase);
+    Trainer *t[2];
+    StepStats st[2][2] = {{{0}}};
+    for (int m = 0; m < 2; m++) {
+        t[m] = trainer_new(&opt, photos, phase == PHASE_SRGAN ? tiny_vgg() : NULL, &error);
+        if (!t[m])
+            return check(FALSE, error->message);
+    }
+    for (int step = 0; step < 4; step++)
+        for (int m = 0; m < 2; m++) {
+            conv2d_set_reference(m == 0);
+            train_set_threads(m == 0 ? 1 : 2);
+            trainer_step(t[m], &st[step == 0 ? 0 : 1][m]);
+            if (step == 0 && m == 1) {
+                double g_gen = grad_difference(&t[0]->gen->params, &t[1]->gen->params);
+                double g_disc = t[0]->disc ? grad_difference(&t[0]->disc->params,
+                                                              &t[1]->disc->params) : 0;
+                double l = fmax(relative(st[0][0].content, st[0][1].content),
+                                fmax(relative(st[0][0].adversarial, st[0][1].adversarial),
+                                     relative(st[0][0].d_loss, st[0][1].d_loss)));
+                char what[200];
+                g_snprintf(what, sizeof what, "%s step, default (2 workers) vs reference: "
+                           "losses %.1e, generator gradient %.1e, discriminator gradient %.1e",
+                           phase == PHASE_SRGAN ? "srgan" : "srresnet", l, g_gen, g_disc);
+                if (!check(l <= 1e-4 && g_gen <= 1e-3 && g_disc <= 1e-3, what))
+                    goto fail;
+            }
+        }
+    double l = fmax(relative(st[1][0].content, st[1][1].content),
+                    fmax(relative(st[1][0].adversarial, st[1][1].adversarial),
+                         relative(st[1][0].d_loss, st[1][1].d_loss)));
+    char what[160];
+    g_snprintf(what, sizeof what, "%s: after 3 more steps the losses still agree (%.1e: "
+               "content %.6f/%.6f, D %.6f/%.6f)", phase == PHASE_SRGAN ? "srgan" : "srresnet", l,
+               st[1][0].content, st[1][1].content, st[1][0].d_loss, st[1][1].d_loss);
+    gboolean ok = check(l <= 1e-2, what);
+    conv2d_set_reference(FALSE);
+    train_set_threads(1);
+    trainer_free(t[0]);
+    trainer_free(t[1]);
+    return ok;
+fail:
+    conv2d_set_reference(FALSE);
+    train_set_threads(1);
+    trainer_free(t[0]);
+    trainer_free(t[1]);
+    return FALSE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--make-photos") == 0) {
@@ -363,6 +451,8 @@ int main(int argc, char **argv)
     ok &= check_other_exports(photos);
     ok &= run_srgan(photos, ckpt);
     ok &= run_resume(photos);
+    ok &= run_fast_equals_reference(photos, PHASE_SRRESNET);
+    ok &= run_fast_equals_reference(photos, PHASE_SRGAN);
     photo_set_free(photos);
 
     /* clean up the temporary folder */
