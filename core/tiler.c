@@ -323,13 +323,10 @@ static gboolean invalid(GError **error, const char *format, ...)
 }
 
 static gboolean check_arguments(SrganModel *model, int width, int height, SrganPixels pixels,
-                                SrganReadFunc read, SrganWriteFunc write,
                                 const SrganParams *p, GError **error)
 {
     if (model == NULL)
         return invalid(error, "No model given");
-    if (read == NULL || write == NULL)
-        return invalid(error, "The %s callback is NULL", read == NULL ? "read" : "write");
     if (width < 1 || width > SRGAN_MAX_SIDE)
         return invalid(error, "Image width %d is out of range (1 to %d)", width, SRGAN_MAX_SIDE);
     if (height < 1 || height > SRGAN_MAX_SIDE)
@@ -553,15 +550,23 @@ static double work_ratio(const Job *job)
     return (lr_macs * lr_area + hr_macs * hr_area) / ((lr_macs + hr_macs) * job->rw * job->rh);
 }
 
+/* What every entry point does first: the caller's params read as this
+ * library's (into *p), every argument checked, the job planned. */
+static gboolean prepare(Job *job, SrganModel *model, int width, int height, SrganPixels pixels,
+                        const SrganParams *params, SrganParams *p, int *threads, GError **error)
+{
+    return read_params(params, p, error)
+        && check_arguments(model, width, height, pixels, p, error)
+        && plan_job(job, model, width, height, pixels, p, threads, error);
+}
+
 gboolean srgan_tiler_plan(SrganModel *model, int width, int height, SrganPixels pixels,
                           const SrganParams *params, SrganTilePlan *plan, GError **error)
 {
     SrganParams p;
     Job job;
     int threads = 0;
-    if (!read_params(params, &p, error)
-        || !check_arguments(model, width, height, pixels, (SrganReadFunc)1, (SrganWriteFunc)1, &p, error)
-        || !plan_job(&job, model, width, height, pixels, &p, &threads, error))
+    if (!prepare(&job, model, width, height, pixels, params, &p, &threads, error))
         return FALSE;
     int max_h, max_w;
     ext_size(&job, &max_h, &max_w);
@@ -582,9 +587,7 @@ gboolean srgan_upscale_check(SrganModel *model, int width, int height,
     Job job;
     int n_threads = 0;
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-    if (!read_params(params, &p, error)
-        || !check_arguments(model, width, height, pixels, (SrganReadFunc)1, (SrganWriteFunc)1, &p, error)
-        || !plan_job(&job, model, width, height, pixels, &p, &n_threads, error))
+    if (!prepare(&job, model, width, height, pixels, params, &p, &n_threads, error))
         return FALSE;
     if (tile_size)
         *tile_size = MAX(job.tile_w, job.tile_h);
@@ -604,9 +607,9 @@ gboolean srgan_upscale(SrganModel *model, int width, int height,
     Job job;
     int threads = 0;
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
-    if (!read_params(params, &params_copy, error)
-        || !check_arguments(model, width, height, pixels, read, write, p, error)
-        || !plan_job(&job, model, width, height, pixels, p, &threads, error))
+    if (model != NULL && (read == NULL || write == NULL))
+        return invalid(error, "The %s callback is NULL", read == NULL ? "read" : "write");
+    if (!prepare(&job, model, width, height, pixels, params, &params_copy, &threads, error))
         return FALSE;
     job.read = read;
     job.write = write;
