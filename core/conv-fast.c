@@ -47,9 +47,10 @@ cpu_has_avx2_fma(void)
 }
 
 /* G g Gᵀ in double precision, so the packed weights carry no more rounding
- * than one float conversion.  G: Lavin & Gray 2016, F(4×4, 3×3). */
-void
-srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *packed)
+ * than one float conversion.  G: Lavin & Gray 2016, F(4×4, 3×3).  Input
+ * channels [ci0, ci1) only, so that several threads can share the work. */
+static void
+pack_inputs(const float *weight, int cin, int cout, int ci0, int ci1, float *packed)
 {
     static const double G[6][3] = {
         { 1.0 / 4, 0, 0 },
@@ -59,7 +60,7 @@ srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *packed)
         { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
         { 0, 0, 1 },
     };
-    for (int ci = 0; ci < cin; ci++)
+    for (int ci = ci0; ci < ci1; ci++)
         for (int co = 0; co < cout; co++) {
             double g[3][3], gg[6][3];
             for (int ky = 0; ky < 3; ky++)
@@ -76,6 +77,12 @@ srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *packed)
                            * SRGAN_WINO_COUT_BLOCK + co % SRGAN_WINO_COUT_BLOCK] = (float)u;
                 }
         }
+}
+
+void
+srgan_winograd_f43_pack(const float *weight, int cin, int cout, float *packed)
+{
+    pack_inputs(weight, cin, cout, 0, cin, packed);
 }
 
 /* The 3×3 pieces of a k×k (k = 3m) kernel as one 3×3 conv: output
@@ -177,6 +184,31 @@ SrganConvFast *
 srgan_conv_fast_prepare_per_call(const SrganConv *conv)
 {
     return prepare(conv, TRUE);
+}
+
+void
+srgan_conv_fast_refresh(const SrganConv *conv, int part, int parts)
+{
+    SrganConvFast *fast = conv->fast;
+    g_return_if_fail(fast && conv->cin == fast->cin && conv->cout == fast->cout
+                     && conv->ksize == fast->ksize && part >= 0 && part < parts);
+    if (fast->kind == SRGAN_FAST_WINOGRAD_F43 && !fast->source) {
+        pack_inputs(conv->weight, conv->cin, conv->cout, (int)((gint64)conv->cin * part / parts),
+                    (int)((gint64)conv->cin * (part + 1) / parts), fast->weight);
+    } else if (part == 0 && fast->kind == SRGAN_FAST_DIRECT) {
+        memcpy(fast->weight, conv->weight,
+               sizeof(float) * conv->ksize * conv->ksize * conv->cin * conv->cout);
+    } else if (part == 0 && fast->kind == SRGAN_FAST_WINOGRAD_SPLIT) {
+        g_autofree float *split = split_kernel(conv->weight, conv->ksize, conv->cin,
+                                               conv->cout, fast->split_cout);
+        srgan_winograd_f43_pack(split, conv->cin, fast->split_cout, fast->weight);
+    }
+    if (part == 0) {
+        memcpy(fast->bias, conv->bias, sizeof(float) * conv->cout);
+        if (fast->slope)
+            for (int c = 0; c < conv->cout; c++)
+                fast->slope[c] = conv->prelu[conv->prelu_count == 1 ? 0 : c];
+    }
 }
 
 /* Floats of the transformed weights a per-call Winograd conv packs first. */

@@ -22,6 +22,14 @@ SrganConvFast *srgan_conv_fast_prepare(const SrganConv *conv);
 SrganConvFast *srgan_conv_fast_prepare_per_call(const SrganConv *conv);
 void srgan_conv_fast_free(SrganConvFast *fast);
 
+/* conv->weight, bias and prelu hold new values (same shape, same kernel):
+ * transform them into conv->fast again, in place.  The work is cut into
+ * `parts` independent pieces (by input channel) and this does piece
+ * `part`, so that a caller with threads (the trainer, whose weights change
+ * every step) can spread it; the pieces of one refresh must all be done
+ * before the conv runs. */
+void srgan_conv_fast_refresh(const SrganConv *conv, int part, int parts);
+
 /* Scratch floats srgan_conv_fast_forward() needs for an h×w input. */
 size_t srgan_conv_fast_workspace_floats(const SrganConv *conv, int h, int w);
 

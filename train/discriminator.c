@@ -35,6 +35,7 @@ void discriminator_free(Discriminator *disc)
     if (!disc)
         return;
     for (int i = 0; i < DISC_CONVS; i++) {
+        conv2d_clear(&disc->conv[i]);
         if (i > 0)
             batchnorm_clear(&disc->bn[i]);
         tensor_clear(&disc->conv_out[i]);

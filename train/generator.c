@@ -83,6 +83,8 @@ void generator_free(Generator *gen)
         return;
     for (int i = 0; i < gen->config.blocks; i++) {
         GenBlock *b = &gen->blocks[i];
+        conv2d_clear(&b->conv1);
+        conv2d_clear(&b->conv2);
         batchnorm_clear(&b->bn1);
         batchnorm_clear(&b->bn2);
         tensor_clear(&b->c1);
@@ -92,6 +94,11 @@ void generator_free(Generator *gen)
         tensor_clear(&b->out);
     }
     g_free(gen->blocks);
+    conv2d_clear(&gen->head);
+    conv2d_clear(&gen->body);
+    for (int k = 0; k < 3; k++)
+        conv2d_clear(&gen->up[k]);
+    conv2d_clear(&gen->tail);
     batchnorm_clear(&gen->body_bn);
     Tensor *owned[] = {&gen->head_out, &gen->head_act, &gen->body_out,
                        &gen->body_bn_out, &gen->skip_sum, &gen->tail_out,

@@ -19,14 +19,24 @@
  * core's fast kernels where it has one for the shape; the reference mode
  * (one thread, im2col + sgemm over the whole batch) is what the tests
  * compare it with. */
+typedef struct Conv2dCache Conv2dCache;
+
 typedef struct {
     int cin, cout, k, stride, pad;
     Param *weight;      /* (cout, cin, k, k) */
     Param *bias;        /* (cout) */
+    /* The core kernels last built from weight and bias, reused while
+     * those are unchanged (conv2d.c); owned, freed by conv2d_clear(). */
+    Conv2dCache *cache;
 } Conv2d;
 
 void conv2d_init(Conv2d *conv, ParamList *params, const char *name,
                  int cin, int cout, int k, int stride);
+/* The same with weight and bias as buffers (no gradient, no Adam): the
+ * frozen VGG19. */
+void conv2d_init_frozen(Conv2d *conv, ParamList *params, const char *name,
+                        int cin, int cout, int k, int stride);
+void conv2d_clear(Conv2d *conv);
 /* PyTorch's default: U(−1/√fan_in, 1/√fan_in) for weight and bias. */
 void conv2d_randomize(Conv2d *conv, Rng *rng);
 void conv2d_output_size(const Conv2d *conv, int h, int w, int *ho, int *wo);

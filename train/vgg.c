@@ -70,13 +70,7 @@ Vgg *vgg_load(const char *path, const char *layer, GError **error)
         }
         int cout = (int)shape[0];
         Conv2d *c = &vgg->conv[i];
-        c->cin = cin;
-        c->cout = cout;
-        c->k = 3;
-        c->stride = 1;
-        c->pad = 1;
-        c->weight = param_list_add(&vgg->params, FALSE, 4, (int[]){cout, cin, 3, 3}, "%s", wname);
-        c->bias = param_list_add(&vgg->params, FALSE, 1, &cout, "%s", bname);
+        conv2d_init_frozen(c, &vgg->params, name, cin, cout, 3, 1);
         if (!st_file_read(file, wname, 4, c->weight->shape, c->weight->value, c->weight->n, error) ||
             !st_file_read(file, bname, 1, &cout, c->bias->value, cout, error)) {
             vgg_free(vgg);
@@ -93,6 +87,7 @@ void vgg_free(Vgg *vgg)
     if (!vgg)
         return;
     for (int i = 0; i < VGG_MAX_CONVS; i++) {
+        conv2d_clear(&vgg->conv[i]);
         tensor_clear(&vgg->pooled[i]);
         tensor_clear(&vgg->act[i]);
     }
@@ -132,6 +127,7 @@ gboolean vgg_write_random(const char *path, int width, guint64 seed, GError **er
             g_ptr_array_add(buffers, bcopy);
             st_writer_add(w, conv.weight->name, 4, conv.weight->shape, wcopy);
             st_writer_add(w, conv.bias->name, 1, conv.bias->shape, bcopy);
+            conv2d_clear(&conv);
             param_list_clear(&tmp);
             cin = cout;
         }

@@ -122,6 +122,7 @@ static void case_clear(Case *c)
     tensor_clear(&c->tmp);
     tensor_clear(&c->tmp2);
     scratch_clear(&c->scratch);
+    conv2d_clear(&c->conv);
     if (c->params.params)
         param_list_clear(&c->params);
     batchnorm_clear(&c->bn);
@@ -349,6 +350,7 @@ static gboolean check_conv_large(int cin, int cout, int k, int n, int h, int w)
     tensor_clear(&dout);
     tensor_clear(&din);
     scratch_clear(&s);
+    conv2d_clear(&conv);
     param_list_clear(&params);
     return ok;
 }
