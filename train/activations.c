@@ -72,23 +72,53 @@ void prelu_backward(const PReLU *prelu, const Tensor *in, const Tensor *dout,
         prelu->slope->grad[prelu->count == 1 ? 0 : c] += (float)da[c];
 }
 
+/* The element-wise layers below also go one channel per work item. */
+typedef struct {
+    float slope;
+    const Tensor *in, *dout;
+    Tensor *out;
+} ElementJob;
+
+static size_t channel_floats(const Tensor *t)
+{
+    return (size_t)t->n * t->h * t->w;
+}
+
+static void leaky_forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    ElementJob *job = data;
+    size_t m = channel_floats(job->in);
+    const float *x = job->in->data + c * m;
+    float *y = job->out->data + c * m;
+    for (size_t i = 0; i < m; i++)
+        y[i] = x[i] > 0.0f ? x[i] : job->slope * x[i];
+}
+
 void leaky_relu_forward(float slope, const Tensor *in, Tensor *out)
 {
     tensor_reshape(out, in->c, in->n, in->h, in->w);
-    size_t n = tensor_size(in);
-    for (size_t i = 0; i < n; i++) {
-        float x = in->data[i];
-        out->data[i] = x > 0.0f ? x : slope * x;
-    }
+    ElementJob job = {.slope = slope, .in = in, .out = out};
+    train_parallel_for_work(in->c, tensor_size(in), leaky_forward_channel, &job);
+}
+
+/* in: the forward's output; out: din (may be dout itself). */
+static void leaky_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
+{
+    ElementJob *job = data;
+    size_t m = channel_floats(job->in);
+    const float *y = job->in->data + c * m;
+    const float *dy = job->dout->data + c * m;
+    float *dx = job->out->data + c * m;
+    for (size_t i = 0; i < m; i++)
+        dx[i] = y[i] > 0.0f ? dy[i] : job->slope * dy[i];
 }
 
 void leaky_relu_backward(float slope, const Tensor *out, const Tensor *dout,
                          Tensor *din)
 {
     tensor_reshape(din, out->c, out->n, out->h, out->w);
-    size_t n = tensor_size(out);
-    for (size_t i = 0; i < n; i++)
-        din->data[i] = out->data[i] > 0.0f ? dout->data[i] : slope * dout->data[i];
+    ElementJob job = {.slope = slope, .in = out, .dout = dout, .out = din};
+    train_parallel_for_work(out->c, tensor_size(out), leaky_backward_channel, &job);
 }
 
 void tanh_forward(const Tensor *in, Tensor *out)

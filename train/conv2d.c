@@ -33,6 +33,7 @@
  */
 #include "layers.h"
 #include "parallel.h"
+#include "transpose.h"
 #include "conv.h"          /* the core's kernels (srgan_internal_dep) */
 #include "conv-fast.h"      /* srgan_conv_fast_refresh */
 #include "conv-fast-private.h"   /* SrganFastKind, Winograd tile sizes */
@@ -439,34 +440,16 @@ static void add_narrow_grad(const Conv2d *conv, const float *dwf)
 static Scratch worker_scratch[TRAIN_MAX_WORKERS];   /* columns, HWC images */
 static Scratch worker_sums[TRAIN_MAX_WORKERS];      /* weight-gradient sums */
 
-/* ---- HWC ⇄ CNHW for the core's kernels ------------------------------------ */
-/* Blocks of pixels keep both the strided reads and the strided writes
- * within a few cache lines per channel. */
-#define TRANSPOSE_BLOCK 32
-
+/* ---- HWC ⇄ CNHW for the core's kernels (transpose.h) --------------------- */
 /* hwc (hw, c) = image n of the CNHW tensor data (c, batch, hw). */
 static void gather_hwc(const float *data, int c, int n, int batch, size_t hw, float *hwc)
 {
-    for (size_t p0 = 0; p0 < hw; p0 += TRANSPOSE_BLOCK) {
-        size_t p1 = MIN(hw, p0 + TRANSPOSE_BLOCK);
-        for (int ch = 0; ch < c; ch++) {
-            const float *src = data + ((size_t)ch * batch + n) * hw;
-            for (size_t p = p0; p < p1; p++)
-                hwc[p * c + ch] = src[p];
-        }
-    }
+    transpose_floats(data + (size_t)n * hw, (size_t)c, hw, (size_t)batch * hw, hwc, (size_t)c);
 }
 
 static void scatter_hwc(const float *hwc, int c, int n, int batch, size_t hw, float *data)
 {
-    for (size_t p0 = 0; p0 < hw; p0 += TRANSPOSE_BLOCK) {
-        size_t p1 = MIN(hw, p0 + TRANSPOSE_BLOCK);
-        for (int ch = 0; ch < c; ch++) {
-            float *dst = data + ((size_t)ch * batch + n) * hw;
-            for (size_t p = p0; p < p1; p++)
-                dst[p] = hwc[p * c + ch];
-        }
-    }
+    transpose_floats(hwc, hw, (size_t)c, (size_t)c, data + (size_t)n * hw, (size_t)batch * hw);
 }
 
 /* A core convolution built from the trainer's weights: transposed FALSE is
@@ -552,6 +535,10 @@ void conv2d_clear(Conv2d *conv)
 static void cache_validate(Conv2dCache *cache, const Conv2d *conv)
 {
     size_t nw = conv->weight->n, nb = conv->bias->n;
+    /* A frozen layer (VGG19) is loaded before its first use and never
+     * changes after (layers.h): once built, nothing to compare. */
+    if (cache->key && !conv->weight->grad)
+        return;
     if (cache->key && memcmp(cache->key, conv->weight->value, nw * sizeof(float)) == 0
         && memcmp(cache->key + nw, conv->bias->value, nb * sizeof(float)) == 0)
         return;
@@ -712,6 +699,7 @@ typedef struct {
     gboolean din_by_core;       /* din comes from the core's kernel afterwards */
     const float *wf;            /* narrow layout weights, or NULL */
     size_t total, per_image, chunk, sum_floats;
+    int images_per_item;        /* consecutive images one work item takes */
     gboolean want_dw;
     gboolean used[TRAIN_MAX_WORKERS];
 } ConvJob;
@@ -727,11 +715,29 @@ static float *worker_sum(ConvJob *job, int worker)
     return sum;
 }
 
+/* Work items of the im2col path: a few consecutive images each, so that
+ * the sgemm calls are a few times wider than one image (each call packs its
+ * operands first) while every worker still gets a couple of items. */
+static int plan_items(ConvJob *job, int batch, size_t rows)
+{
+    job->images_per_item = MAX(1, (batch + 2 * train_threads() - 1) / (2 * train_threads()));
+    job->chunk = chunk_columns(rows, (size_t)job->images_per_item * job->per_image);
+    return (batch + job->images_per_item - 1) / job->images_per_item;
+}
+
+/* Output columns [a, b) of item `item`. */
+static void item_columns(const ConvJob *job, int item, size_t *a, size_t *b)
+{
+    *a = (size_t)item * job->images_per_item * job->per_image;
+    *b = MIN(job->total, *a + (size_t)job->images_per_item * job->per_image);
+}
+
 static void forward_item(void *data, int n, int worker)
 {
     ConvJob *job = data;
     const Conv2d *conv = job->conv;
-    size_t a = (size_t)n * job->per_image, b = a + job->per_image;
+    size_t a, b;
+    item_columns(job, n, &a, &b);
     Scratch *scratch = &worker_scratch[worker];
     if (job->wf) {
         size_t rows = (size_t)conv->cout * conv->k * conv->k;
@@ -749,7 +755,8 @@ static void backward_item(void *data, int n, int worker)
 {
     ConvJob *job = data;
     const Conv2d *conv = job->conv;
-    size_t a = (size_t)n * job->per_image, b = a + job->per_image;
+    size_t a, b;
+    item_columns(job, n, &a, &b);
     Scratch *scratch = &worker_scratch[worker];
     float *sum = job->want_dw ? worker_sum(job, worker) : NULL;
     if (job->wf) {
@@ -873,20 +880,18 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
         job.g = output_geometry(conv, in);
         size_t rows = (size_t)conv->cout * conv->k * conv->k;
         job.per_image = (size_t)in->h * in->w;
-        job.chunk = chunk_columns(rows, job.per_image);
         float *wf = scratch_get(scratch, rows * conv->cin);
         flip_weights(conv, wf);
         job.wf = wf;
         tensor_reshape_zero(out, conv->cout, in->n, in->h, in->w);
     } else {
         job.g = geometry(conv, in);
-        size_t rows = (size_t)conv->cin * conv->k * conv->k;
         job.per_image = (size_t)job.g.ho * job.g.wo;
-        job.chunk = chunk_columns(rows, job.per_image);
         tensor_reshape(out, conv->cout, in->n, job.g.ho, job.g.wo);
     }
     job.total = (size_t)in->n * out->h * out->w;
-    train_parallel_for(in->n, forward_item, &job);
+    size_t rows = (size_t)(job.wf ? conv->cout : conv->cin) * conv->k * conv->k;
+    train_parallel_for(plan_items(&job, in->n, rows), forward_item, &job);
     ChannelJob bias = {out, conv->bias->value};
     train_parallel_for_work(conv->cout, tensor_size(out), add_bias_item, &bias);
 }
@@ -907,7 +912,6 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
         job.g = output_geometry(conv, in);
         size_t rows = (size_t)conv->cout * conv->k * conv->k;
         job.per_image = (size_t)in->h * in->w;
-        job.chunk = chunk_columns(rows, job.per_image);
         float *wf = scratch_get(scratch, rows * conv->cin);
         flip_weights(conv, wf);
         job.wf = wf;
@@ -919,7 +923,6 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
         g_assert(dout->c == conv->cout && dout->h == job.g.ho && dout->w == job.g.wo);
         size_t rows = (size_t)conv->cin * conv->k * conv->k;
         job.per_image = (size_t)job.g.ho * job.g.wo;
-        job.chunk = chunk_columns(rows, job.per_image);
         job.sum_floats = rows * conv->cout;
         if (din)
             core = core_conv_get(conv, TRUE, &own, &own_used);
@@ -928,8 +931,10 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
             tensor_reshape_zero(din, in->c, in->n, in->h, in->w);
     }
     job.total = (size_t)in->n * job.per_image;
+    size_t rows = (size_t)(job.wf ? conv->cout : conv->cin) * conv->k * conv->k;
+    int items = plan_items(&job, in->n, rows);
     if (param_grads || (din && !core))
-        train_parallel_for(in->n, backward_item, &job);
+        train_parallel_for(items, backward_item, &job);
     if (core) {
         tensor_reshape(din, in->c, in->n, in->h, in->w);
         core_conv_batch(core, dout->data, din->data, in->n, in->h, in->w, scratch);

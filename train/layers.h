@@ -33,7 +33,8 @@ typedef struct {
 void conv2d_init(Conv2d *conv, ParamList *params, const char *name,
                  int cin, int cout, int k, int stride);
 /* The same with weight and bias as buffers (no gradient, no Adam): the
- * frozen VGG19. */
+ * frozen VGG19.  Their values must be set before the first forward and
+ * not change after it (the prepared kernels are kept without checking). */
 void conv2d_init_frozen(Conv2d *conv, ParamList *params, const char *name,
                         int cin, int cout, int k, int stride);
 void conv2d_clear(Conv2d *conv);

@@ -1,5 +1,6 @@
 /* reshape.c — pixel shuffle (Shi et al. 2016) and 2×2 max pooling. */
 #include "layers.h"
+#include "parallel.h"
 
 #include <string.h>
 
@@ -44,13 +45,20 @@ void pixel_shuffle_backward(const Tensor *dout, Tensor *din)
             }
 }
 
-void maxpool_forward(const Tensor *in, Tensor *out)
+/* One work item per channel (parallel.h). */
+typedef struct {
+    const Tensor *in, *dout;
+    Tensor *out;
+} PoolJob;
+
+static void maxpool_forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
 {
+    PoolJob *job = data;
+    const Tensor *in = job->in;
     int ho = in->h / 2, wo = in->w / 2;
-    tensor_reshape(out, in->c, in->n, ho, wo);
-    for (int p = 0; p < in->c * in->n; p++) {
+    for (int p = c * in->n; p < (c + 1) * in->n; p++) {
         const float *src = in->data + (size_t)p * in->h * in->w;
-        float *dst = out->data + (size_t)p * ho * wo;
+        float *dst = job->out->data + (size_t)p * ho * wo;
         for (int y = 0; y < ho; y++)
             for (int x = 0; x < wo; x++) {
                 const float *a = src + (size_t)(2 * y) * in->w + 2 * x;
@@ -61,16 +69,25 @@ void maxpool_forward(const Tensor *in, Tensor *out)
     }
 }
 
+void maxpool_forward(const Tensor *in, Tensor *out)
+{
+    tensor_reshape(out, in->c, in->n, in->h / 2, in->w / 2);
+    PoolJob job = {.in = in, .out = out};
+    train_parallel_for_work(in->c, tensor_size(in), maxpool_forward_channel, &job);
+}
+
 /* The gradient goes to the first maximum of each window (row-major), the
  * same element a strict '>' scan picks. */
-void maxpool_backward(const Tensor *in, const Tensor *dout, Tensor *din)
+static void maxpool_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
 {
+    PoolJob *job = data;
+    const Tensor *in = job->in;
     int ho = in->h / 2, wo = in->w / 2;
-    tensor_reshape_zero(din, in->c, in->n, in->h, in->w);
-    for (int p = 0; p < in->c * in->n; p++) {
+    for (int p = c * in->n; p < (c + 1) * in->n; p++) {
         const float *src = in->data + (size_t)p * in->h * in->w;
-        float *dsrc = din->data + (size_t)p * in->h * in->w;
-        const float *dy = dout->data + (size_t)p * ho * wo;
+        float *dsrc = job->out->data + (size_t)p * in->h * in->w;
+        const float *dy = job->dout->data + (size_t)p * ho * wo;
+        memset(dsrc, 0, sizeof(float) * in->h * in->w);
         for (int y = 0; y < ho; y++)
             for (int x = 0; x < wo; x++) {
                 size_t base = (size_t)(2 * y) * in->w + 2 * x;
@@ -82,4 +99,11 @@ void maxpool_backward(const Tensor *in, const Tensor *dout, Tensor *din)
                 dsrc[best] += dy[y * wo + x];
             }
     }
+}
+
+void maxpool_backward(const Tensor *in, const Tensor *dout, Tensor *din)
+{
+    tensor_reshape(din, in->c, in->n, in->h, in->w);
+    PoolJob job = {.in = in, .dout = dout, .out = din};
+    train_parallel_for_work(in->c, tensor_size(in), maxpool_backward_channel, &job);
 }
