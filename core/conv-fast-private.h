@@ -86,6 +86,19 @@ typedef struct {
 
 /* Kernels.  They need AVX2 and FMA: call them only after checking. */
 void srgan_winograd_f43_run_avx2(const SrganWinogradRun *run);
+/* The weight gradient of a 3×3 'same' convolution by F(4×4, 3×3), for the
+ * trainer: the transformed tiles of its input and of its output gradient.
+ * Tiles are the output's 4×4 tiles, row-major, ceil(w/4) to a row; tile t
+ * of [t0, t1) goes to v (or u) + (t − t0)·channels, point p another
+ * p·point_stride floats on.  HWC images, channels % 8 == 0.
+ * input_tiles: Bᵀ d B of the 6×6 input under each tile (zero padding
+ * outside), border: 36·cin floats of scratch; grad_tiles: A g Aᵀ of each
+ * 4×4 tile of the output gradient (zero past the image). */
+void srgan_winograd_f43_input_tiles_avx2(const float *in, int h, int w, int cin, int t0, int t1,
+                                         float *v, size_t point_stride, float *border);
+void srgan_winograd_f43_grad_tiles_avx2(const float *dout, int h, int w, int c, int t0, int t1,
+                                        float *u, size_t point_stride);
+
 /* DIRECT: scratch floats, and the kernel (needs AVX2 and FMA). */
 #define SRGAN_DIRECT_MAX_CIN 4
 #define SRGAN_DIRECT_MAX_ODD_CIN 16  /* for cin % 8 != 0, which Winograd declines */

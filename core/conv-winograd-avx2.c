@@ -135,10 +135,12 @@ gemm_6x16(const float *a, int k, const float *b, float *c)
 }
 
 /* Transforms the input tile under output tile (ty, tx) into V (all cin
- * channels).  Output pixel (0, 0) sits at input pixel (origin_y, origin_x);
- * input pixels are `stride` floats apart, of which the first cin are read. */
+ * channels, points ps floats apart).  Output pixel (0, 0) sits at input
+ * pixel (origin_y, origin_x); input pixels are `stride` floats apart, of
+ * which the first cin are read. */
 static void
-transform_input(const SrganWinogradRun *run, int ty, int tx, float *v, float *border)
+transform_input(const SrganWinogradRun *run, int ty, int tx, float *v, ptrdiff_t ps,
+                float *border)
 {
     const float *in = run->in;
     const int h = run->h, w = run->w, cin = run->cin;
@@ -166,7 +168,7 @@ transform_input(const SrganWinogradRun *run, int ty, int tx, float *v, float *bo
         cs = cin;
     }
     for (int c = 0; c < cin; c += 8)
-        input_transform_tile(src + c, rs, cs, v + c, (ptrdiff_t)NT * cin);
+        input_transform_tile(src + c, rs, cs, v + c, ps);
 }
 
 /* Aᵀ M A for tile (ty, tx) and output channels co..co+15, then the
@@ -240,7 +242,8 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
         int rows = (count + SRGAN_WINO_ROWS - 1) / SRGAN_WINO_ROWS * SRGAN_WINO_ROWS;
         for (int t = 0; t < count; t++) {
             int tile = first + t;
-            transform_input(run, tile / tiles_x, tile % tiles_x, v + (size_t)t * cin, border);
+            transform_input(run, tile / tiles_x, tile % tiles_x, v + (size_t)t * cin,
+                            (ptrdiff_t)NT * cin, border);
         }
         /* The micro-kernel works on 6 tiles: pad the last block with zeros
          * (their products are computed and never read). */
@@ -257,6 +260,66 @@ srgan_winograd_f43_run_avx2(const SrganWinogradRun *run)
             for (int t = 0; t < count; t++) {
                 int tile = first + t;
                 transform_output(m + (size_t)t * OB, run, tile / tiles_x, tile % tiles_x, co);
+            }
+        }
+    }
+}
+
+/* ---- the weight gradient's transforms (the trainer's) ----------------------
+ * dW = Gᵀ [Σ_tiles (A U Aᵀ) ⊙ (Bᵀ D B)] G, U a 4×4 tile of the output
+ * gradient and D the 6×6 input tile under it: the F(4×4, 3×3) identity
+ * differentiated with respect to the kernel (conv-wgrad in the trainer). */
+void
+srgan_winograd_f43_input_tiles_avx2(const float *in, int h, int w, int cin, int t0, int t1,
+                                    float *v, size_t point_stride, float *border)
+{
+    const SrganWinogradRun run = {.cin = cin, .in = in, .in_stride = cin, .h = h, .w = w};
+    const int tiles_x = (w + SRGAN_WINO_OUT - 1) / SRGAN_WINO_OUT;
+    for (int t = t0; t < t1; t++)
+        transform_input(&run, t / tiles_x, t % tiles_x, v + (size_t)(t - t0) * cin,
+                        (ptrdiff_t)point_stride, border);
+}
+
+/* One dimension of A u: 6 values from the 4 of an output-gradient tile
+ * (A = the output transform's Aᵀ, transposed). */
+static inline void
+grad_transform_1d(__m256 u0, __m256 u1, __m256 u2, __m256 u3, __m256 t[6])
+{
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f),
+                 eight = _mm256_set1_ps(8.0f);
+    __m256 even = _mm256_add_ps(u0, u2), odd = _mm256_add_ps(u1, u3);
+    __m256 even4 = _mm256_fmadd_ps(four, u2, u0), odd8 = _mm256_fmadd_ps(eight, u3, _mm256_mul_ps(two, u1));
+    t[0] = u0;
+    t[1] = _mm256_add_ps(even, odd);
+    t[2] = _mm256_sub_ps(even, odd);
+    t[3] = _mm256_add_ps(even4, odd8);
+    t[4] = _mm256_sub_ps(even4, odd8);
+    t[5] = u3;
+}
+
+void
+srgan_winograd_f43_grad_tiles_avx2(const float *dout, int h, int w, int c, int t0, int t1,
+                                   float *u, size_t point_stride)
+{
+    const int tiles_x = (w + SRGAN_WINO_OUT - 1) / SRGAN_WINO_OUT;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int t = t0; t < t1; t++) {
+        const int y0 = t / tiles_x * SRGAN_WINO_OUT, x0 = t % tiles_x * SRGAN_WINO_OUT;
+        float *dst = u + (size_t)(t - t0) * c;
+        for (int ch = 0; ch < c; ch += 8) {
+            __m256 rows[4][6];
+            for (int r = 0; r < 4; r++) {
+                __m256 x[4];
+                for (int j = 0; j < 4; j++)   /* zero past the image's edge */
+                    x[j] = y0 + r < h && x0 + j < w
+                         ? _mm256_loadu_ps(dout + ((size_t)(y0 + r) * w + x0 + j) * c + ch) : zero;
+                grad_transform_1d(x[0], x[1], x[2], x[3], rows[r]);
+            }
+            for (int j = 0; j < 6; j++) {
+                __m256 col[6];
+                grad_transform_1d(rows[0][j], rows[1][j], rows[2][j], rows[3][j], col);
+                for (int i = 0; i < 6; i++)
+                    _mm256_storeu_ps(dst + (size_t)(i * 6 + j) * point_stride + ch, col[i]);
             }
         }
     }

@@ -34,6 +34,7 @@
 #include "layers.h"
 #include "parallel.h"
 #include "transpose.h"
+#include "conv-wgrad.h"
 #include "conv.h"          /* the core's kernels (srgan_internal_dep) */
 #include "conv-fast.h"      /* srgan_conv_fast_refresh */
 #include "conv-fast-private.h"   /* SrganFastKind, Winograd tile sizes */
@@ -49,14 +50,23 @@
 typedef struct {
     SrganConv conv;
     float *weight, *bias;
+    float slope;            /* the fused LeakyReLU's (conv.prelu points here) */
 } CoreConv;
+
+/* The three kernels a layer may have. */
+typedef enum {
+    KERNEL_FORWARD,         /* the layer */
+    KERNEL_INPUT_GRADIENT,  /* its input gradient (transposed, no bias) */
+    KERNEL_FORWARD_LEAKY,   /* the layer, then LeakyReLU (ReLU at slope 0) */
+    KERNEL_COUNT
+} KernelKind;
 
 struct Conv2dCache {
     float *key;             /* weight values, then bias values */
-    CoreConv built[2];      /* [0]: the layer, [1]: its input gradient */
+    CoreConv built[KERNEL_COUNT];
     /* 0: not built, 1: built, 2: built from older values (refreshed in
      * place, without allocating), −1: no fast kernel */
-    int state[2];
+    int state[KERNEL_COUNT];
 };
 
 static void init(Conv2d *conv, ParamList *params, const char *name, gboolean trainable,
@@ -480,8 +490,10 @@ static void core_weights(const Conv2d *conv, gboolean transposed, int ci0, int c
     }
 }
 
-static gboolean core_conv_build(const Conv2d *conv, gboolean transposed, CoreConv *cc)
+static gboolean core_conv_build(const Conv2d *conv, KernelKind kind, float slope,
+                                CoreConv *cc)
 {
+    gboolean transposed = kind == KERNEL_INPUT_GRADIENT;
     int kk = conv->k * conv->k;
     int cin = transposed ? conv->cout : conv->cin;
     int cout = transposed ? conv->cin : conv->cout;
@@ -492,6 +504,11 @@ static gboolean core_conv_build(const Conv2d *conv, gboolean transposed, CoreCon
         memcpy(cc->bias, conv->bias->value, sizeof(float) * cout);
     cc->conv = (SrganConv){.cin = cin, .cout = cout, .ksize = conv->k,
                            .weight = cc->weight, .bias = cc->bias};
+    if (kind == KERNEL_FORWARD_LEAKY) {
+        cc->slope = slope;
+        cc->conv.prelu = &cc->slope;
+        cc->conv.prelu_count = 1;
+    }
     srgan_conv_prepare(&cc->conv);
     if (cc->conv.fast)
         return TRUE;
@@ -524,7 +541,7 @@ void conv2d_clear(Conv2d *conv)
     Conv2dCache *cache = conv->cache;
     if (!cache)
         return;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < KERNEL_COUNT; i++)
         if (cache->state[i] > 0)
             core_conv_clear(&cache->built[i]);
     g_free(cache->key);
@@ -542,7 +559,7 @@ static void cache_validate(Conv2dCache *cache, const Conv2d *conv)
     if (cache->key && memcmp(cache->key, conv->weight->value, nw * sizeof(float)) == 0
         && memcmp(cache->key + nw, conv->bias->value, nb * sizeof(float)) == 0)
         return;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < KERNEL_COUNT; i++)
         if (cache->state[i] == 1)
             cache->state[i] = 2;
     if (!cache->key)
@@ -585,7 +602,7 @@ static void core_conv_refresh(const Conv2d *conv, gboolean transposed, CoreConv 
 /* The core kernel of the layer or of its input gradient, or NULL when the
  * core has none for it.  A Conv2d without a cache (filled in by hand) gets
  * one built into *own, which the caller clears when *own_used. */
-static const CoreConv *core_conv_get(const Conv2d *conv, gboolean transposed,
+static const CoreConv *core_conv_get(const Conv2d *conv, KernelKind kind, float slope,
                                      CoreConv *own, gboolean *own_used)
 {
     *own_used = FALSE;
@@ -593,18 +610,22 @@ static const CoreConv *core_conv_get(const Conv2d *conv, gboolean transposed,
         return NULL;
     Conv2dCache *cache = conv->cache;
     if (!cache) {
-        *own_used = core_conv_build(conv, transposed, own);
+        *own_used = core_conv_build(conv, kind, slope, own);
         return *own_used ? own : NULL;
     }
     cache_validate(cache, conv);
-    int i = transposed ? 1 : 0;
-    if (cache->state[i] == 0)
-        cache->state[i] = core_conv_build(conv, transposed, &cache->built[i]) ? 1 : -1;
-    if (cache->state[i] == 2) {
-        core_conv_refresh(conv, transposed, &cache->built[i]);
-        cache->state[i] = 1;
+    CoreConv *cc = &cache->built[kind];
+    if (cache->state[kind] == 0)
+        cache->state[kind] = core_conv_build(conv, kind, slope, cc) ? 1 : -1;
+    if (cache->state[kind] == 1 && kind == KERNEL_FORWARD_LEAKY && cc->slope != slope) {
+        cc->slope = slope;
+        cache->state[kind] = 2;
     }
-    return cache->state[i] == 1 ? &cache->built[i] : NULL;
+    if (cache->state[kind] == 2) {
+        core_conv_refresh(conv, kind == KERNEL_INPUT_GRADIENT, cc);
+        cache->state[kind] = 1;
+    }
+    return cache->state[kind] == 1 ? cc : NULL;
 }
 
 /* ---- the batch as one tall image ------------------------------------------
@@ -867,7 +888,7 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
     }
     CoreConv own;
     gboolean own_used;
-    const CoreConv *core = core_conv_get(conv, FALSE, &own, &own_used);
+    const CoreConv *core = core_conv_get(conv, KERNEL_FORWARD, 0.0f, &own, &own_used);
     if (core) {
         tensor_reshape(out, conv->cout, in->n, in->h, in->w);
         core_conv_batch(core, in->data, out->data, in->n, in->h, in->w, scratch);
@@ -896,6 +917,38 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
     train_parallel_for_work(conv->cout, tensor_size(out), add_bias_item, &bias);
 }
 
+/* Whether the core runs this layer's forward pass by its F(4×4, 3×3)
+ * kernel here (then its transforms serve the weight gradient too). */
+static gboolean core_runs_winograd(const Conv2d *conv)
+{
+    CoreConv own;
+    gboolean own_used;
+    const CoreConv *core = core_conv_get(conv, KERNEL_FORWARD, 0.0f, &own, &own_used);
+    gboolean winograd = core && core->conv.fast->kind == SRGAN_FAST_WINOGRAD_F43;
+    if (own_used)
+        core_conv_clear(&own);
+    return winograd;
+}
+
+void conv2d_forward_leaky(const Conv2d *conv, const Tensor *in, Tensor *out,
+                          float slope, Scratch *scratch)
+{
+    g_assert(in->c == conv->cin);
+    CoreConv own;
+    gboolean own_used;
+    const CoreConv *core = conv2d_reference() ? NULL
+        : core_conv_get(conv, KERNEL_FORWARD_LEAKY, slope, &own, &own_used);
+    if (!core) {
+        conv2d_forward(conv, in, out, scratch);
+        leaky_relu_forward(slope, out, out);
+        return;
+    }
+    tensor_reshape(out, conv->cout, in->n, in->h, in->w);
+    core_conv_batch(core, in->data, out->data, in->n, in->h, in->w, scratch);
+    if (own_used)
+        core_conv_clear(&own);
+}
+
 void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                      Tensor *din, gboolean param_grads, Scratch *scratch)
 {
@@ -907,7 +960,7 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                    .want_dw = param_grads};
     const CoreConv *core = NULL;
     CoreConv own;
-    gboolean own_used = FALSE;
+    gboolean own_used = FALSE, wgrad = FALSE;
     if (is_narrow(conv)) {
         job.g = output_geometry(conv, in);
         size_t rows = (size_t)conv->cout * conv->k * conv->k;
@@ -925,16 +978,20 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
         job.per_image = (size_t)job.g.ho * job.g.wo;
         job.sum_floats = rows * conv->cout;
         if (din)
-            core = core_conv_get(conv, TRUE, &own, &own_used);
+            core = core_conv_get(conv, KERNEL_INPUT_GRADIENT, 0.0f, &own, &own_used);
         job.din_by_core = core != NULL;
+        wgrad = param_grads && conv_wgrad_applies(conv, core_runs_winograd(conv));
+        job.want_dw = param_grads && !wgrad;
         if (din && !core)   /* col2im adds */
             tensor_reshape_zero(din, in->c, in->n, in->h, in->w);
     }
     job.total = (size_t)in->n * job.per_image;
     size_t rows = (size_t)(job.wf ? conv->cout : conv->cin) * conv->k * conv->k;
     int items = plan_items(&job, in->n, rows);
-    if (param_grads || (din && !core))
+    if (job.want_dw || (din && !core))
         train_parallel_for(items, backward_item, &job);
+    if (wgrad)
+        conv_wgrad(conv, in, dout, scratch, worker_scratch);
     if (core) {
         tensor_reshape(din, in->c, in->n, in->h, in->w);
         core_conv_batch(core, dout->data, din->data, in->n, in->h, in->w, scratch);
@@ -962,7 +1019,8 @@ const char *conv2d_path(const Conv2d *conv, gboolean input_gradient)
         return "reference";
     CoreConv core;
     if (conv->stride == 1 && !(input_gradient && is_narrow(conv))
-        && core_conv_build(conv, input_gradient, &core)) {
+        && core_conv_build(conv, input_gradient ? KERNEL_INPUT_GRADIENT : KERNEL_FORWARD,
+                           0.0f, &core)) {
         SrganFastKind kind = core.conv.fast->kind;
         core_conv_clear(&core);
         switch (kind) {
@@ -971,5 +1029,14 @@ const char *conv2d_path(const Conv2d *conv, gboolean input_gradient)
         case SRGAN_FAST_DIRECT: return "direct";
         }
     }
+    return is_narrow(conv) ? "narrow" : "im2col";
+}
+
+const char *conv2d_weight_grad_path(const Conv2d *conv)
+{
+    if (conv2d_reference())
+        return "reference";
+    if (conv_wgrad_applies(conv, core_runs_winograd(conv)))
+        return "winograd-f43-wgrad";
     return is_narrow(conv) ? "narrow" : "im2col";
 }

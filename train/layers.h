@@ -43,6 +43,10 @@ void conv2d_randomize(Conv2d *conv, Rng *rng);
 void conv2d_output_size(const Conv2d *conv, int h, int w, int *ho, int *wo);
 void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
                     Scratch *scratch);
+/* out = LeakyReLU(conv(in)) with that slope (0: ReLU), the activation
+ * done in the convolution's epilogue where the core's kernel runs it. */
+void conv2d_forward_leaky(const Conv2d *conv, const Tensor *in, Tensor *out,
+                          float slope, Scratch *scratch);
 /* param_grads FALSE: a frozen layer (VGG), only din is computed. */
 void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                      Tensor *din, gboolean param_grads, Scratch *scratch);
@@ -56,6 +60,9 @@ gboolean conv2d_reference(void);
  * "winograd-split", "direct" (the core's kernels), "im2col" or "narrow"
  * (threaded im2col + sgemm).  For tests and logs. */
 const char *conv2d_path(const Conv2d *conv, gboolean input_gradient);
+/* And the weight gradient's: "reference", "winograd-f43-wgrad" (Winograd
+ * on the core's transforms, conv-wgrad.c), "im2col" or "narrow". */
+const char *conv2d_weight_grad_path(const Conv2d *conv);
 
 /* ---- BatchNorm2d: batch statistics in training, running ones in eval ---- */
 typedef struct {

@@ -153,9 +153,9 @@ static const Tensor *vgg_forward(Vgg *vgg, const Tensor *image)
             maxpool_forward(in, &vgg->pooled[i]);
             in = &vgg->pooled[i];
         }
-        conv2d_forward(&vgg->conv[i], in, &vgg->act[i], &vgg->scratch);
-        /* ReLU in place: the backward needs only the output's sign */
-        leaky_relu_forward(vgg->relu_slope, &vgg->act[i], &vgg->act[i]);
+        /* ReLU fused: the backward needs only the output's sign */
+        conv2d_forward_leaky(&vgg->conv[i], in, &vgg->act[i], vgg->relu_slope,
+                             &vgg->scratch);
         in = &vgg->act[i];
     }
     return in;

@@ -142,10 +142,12 @@ static gboolean check_conv(int cin, int cout, int k, int stride, int h, int w)
     param_list_init(&c.params);
     conv2d_init(&c.conv, &c.params, "conv", cin, cout, k, stride);
     const char *fwd = conv2d_path(&c.conv, FALSE), *bwd = conv2d_path(&c.conv, TRUE);
+    const char *wgrad = conv2d_weight_grad_path(&c.conv);
     g_hash_table_add(paths_seen, (gpointer)fwd);
     g_hash_table_add(paths_seen, (gpointer)bwd);
-    g_snprintf(name, sizeof name, "conv%dx%d/s%d %d->%d [%s/%s, %d thr]", k, k, stride,
-               cin, cout, fwd, bwd, train_threads());
+    g_hash_table_add(paths_seen, (gpointer)wgrad);
+    g_snprintf(name, sizeof name, "conv%dx%d/s%d %d->%d [%s/%s/%s, %d thr]", k, k, stride,
+               cin, cout, fwd, bwd, wgrad, train_threads());
     c.name = name;
     conv2d_randomize(&c.conv, &rng);
     tensor_reshape(&c.in, cin, 2, h, w);
@@ -342,9 +344,9 @@ static gboolean check_conv_large(int cin, int cout, int k, int n, int h, int w)
         w_dw += (double)conv.weight->value[i] * conv.weight->grad[i];
     double adj = fmax(fabs(out_y - x_dx), fabs(out_y - w_dw)) / fabs(out_y);
     gboolean ok = max_err < 1e-3 && adj < 1e-4;
-    printf("%s conv%dx%d %d->%d on %dx%dx%d [%s/%s]: forward vs direct %.1e, adjoint identities %.1e\n",
+    printf("%s conv%dx%d %d->%d on %dx%dx%d [%s/%s/%s]: forward vs direct %.1e, adjoint identities %.1e\n",
            ok ? "ok  " : "FAIL", k, k, cin, cout, n, h, w, conv2d_path(&conv, FALSE),
-           conv2d_path(&conv, TRUE), max_err, adj);
+           conv2d_path(&conv, TRUE), conv2d_weight_grad_path(&conv), max_err, adj);
     tensor_clear(&in);
     tensor_clear(&out);
     tensor_clear(&dout);
@@ -651,7 +653,8 @@ int main(void)
     }
     /* every kernel of the core's fast set, if the CPU has it at all */
     if (g_hash_table_contains(paths_seen, "winograd-f43")) {
-        const char *kernels[] = {"winograd-f43", "winograd-split", "direct", "im2col", "narrow"};
+        const char *kernels[] = {"winograd-f43", "winograd-split", "direct", "im2col", "narrow",
+                                 "winograd-f43-wgrad"};
         for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
             gboolean seen = g_hash_table_contains(paths_seen, kernels[i]);
             printf("%s convolution path %s %s\n", seen ? "ok  " : "FAIL", kernels[i],
