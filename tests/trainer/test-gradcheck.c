@@ -298,43 +298,43 @@ static gboolean check_dense(void)
  * pass is compared with a direct loop at sampled pixels, and the backward
  * pass with the adjoint identities ⟨W∗x, y⟩ = ⟨x, dx⟩ = ⟨W, dW⟩ for
  * dout = y (bias left out), which hold for any y. */
-static gboolean check_conv_large(int cin, int cout, int k, int n, int h, int w)
+static gboolean check_conv_large(int cin, int cout, int k, int stride, int n, int h, int w)
 {
     ParamList params;
     param_list_init(&params);
     Conv2d conv;
-    conv2d_init(&conv, &params, "big", cin, cout, k, 1);
+    conv2d_init(&conv, &params, "big", cin, cout, k, stride);
     conv2d_randomize(&conv, &rng);
     Tensor in = {0}, out = {0}, dout = {0}, din = {0};
     Scratch s = {0};
     tensor_reshape(&in, cin, n, h, w);
     fill_normal(&in, 1.0f);
     conv2d_forward(&conv, &in, &out, &s);
-    int pad = k / 2;
+    int pad = k / 2, ho = out.h, wo = out.w;
     double max_err = 0.0;
     for (int co = 0; co < cout; co += 1 + cout / 4)
         for (int b = 0; b < n; b++)
-            for (int y = 0; y < h; y += 5)
-                for (int x = 0; x < w; x += 7) {
+            for (int y = 0; y < ho; y += 5)
+                for (int x = 0; x < wo; x += 7) {
                     double acc = conv.bias->value[co];
                     for (int ci = 0; ci < cin; ci++)
                         for (int ky = 0; ky < k; ky++)
                             for (int kx = 0; kx < k; kx++) {
-                                int iy = y + ky - pad, ix = x + kx - pad;
+                                int iy = y * stride + ky - pad, ix = x * stride + kx - pad;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w)
                                     continue;
                                 acc += (double)conv.weight->value[((co * cin + ci) * k + ky) * k + kx] *
                                        in.data[((size_t)(ci * n + b) * h + iy) * w + ix];
                             }
-                    double got = out.data[((size_t)(co * n + b) * h + y) * w + x];
+                    double got = out.data[((size_t)(co * n + b) * ho + y) * wo + x];
                     max_err = fmax(max_err, fabs(got - acc));
                 }
-    tensor_reshape(&dout, cout, n, h, w);
+    tensor_reshape(&dout, cout, n, ho, wo);
     fill_normal(&dout, 1.0f);
     param_list_zero_grad(&params);
     conv2d_backward(&conv, &in, &dout, &din, TRUE, &s);
     double out_y = 0, x_dx = 0, w_dw = 0;
-    size_t plane = (size_t)n * h * w;
+    size_t plane = (size_t)n * ho * wo;
     for (int co = 0; co < cout; co++)
         for (size_t p = 0; p < plane; p++)
             out_y += (double)(out.data[co * plane + p] - conv.bias->value[co]) * dout.data[co * plane + p];
@@ -344,8 +344,8 @@ static gboolean check_conv_large(int cin, int cout, int k, int n, int h, int w)
         w_dw += (double)conv.weight->value[i] * conv.weight->grad[i];
     double adj = fmax(fabs(out_y - x_dx), fabs(out_y - w_dw)) / fabs(out_y);
     gboolean ok = max_err < 1e-3 && adj < 1e-4;
-    printf("%s conv%dx%d %d->%d on %dx%dx%d [%s/%s/%s]: forward vs direct %.1e, adjoint identities %.1e\n",
-           ok ? "ok  " : "FAIL", k, k, cin, cout, n, h, w, conv2d_path(&conv, FALSE),
+    printf("%s conv%dx%d/s%d %d->%d on %dx%dx%d [%s/%s/%s]: forward vs direct %.1e, adjoint identities %.1e\n",
+           ok ? "ok  " : "FAIL", k, k, stride, cin, cout, n, h, w, conv2d_path(&conv, FALSE),
            conv2d_path(&conv, TRUE), conv2d_weight_grad_path(&conv), max_err, adj);
     tensor_clear(&in);
     tensor_clear(&out);
@@ -625,8 +625,9 @@ static gboolean check_convs(void)
     ok &= check_conv(16, 8, 3, 1, 6, 5);
     ok &= check_conv(16, 3, 9, 1, 6, 7);
     ok &= check_conv(16, 16, 3, 2, 9, 8);
-    ok &= check_conv_large(64, 3, 9, 2, 132, 133);   /* narrow path, 2 chunks */
-    ok &= check_conv_large(32, 32, 3, 2, 130, 131);  /* im2col path, 2 chunks */
+    ok &= check_conv_large(64, 3, 9, 1, 2, 132, 133);   /* narrow path, 2 chunks */
+    ok &= check_conv_large(32, 32, 3, 1, 2, 130, 131);  /* im2col / Winograd, 2 chunks */
+    ok &= check_conv_large(64, 64, 3, 2, 3, 48, 50);    /* the discriminator's stride 2 */
     return ok;
 }
 
