@@ -6,8 +6,20 @@
  * waiting for every helper to wake up (even one that will find nothing
  * left to do) would cost more than the work.  A job is therefore on the
  * heap with a reference per pushed helper: a helper that starts late sees
- * that every item is taken and only drops its reference. */
+ * that every item is taken and only drops its reference.
+ *
+ * Waking a sleeping thread takes tens of microseconds, and a step's calls
+ * come a couple of milliseconds apart, often back to back: measured on an
+ * SRGAN step, the helper spent 5 % of the wall time between being handed a
+ * job and starting it, and the caller as much again waiting to be woken
+ * when the helper finished.  So both spin a little (SPIN_US) before they
+ * sleep: a helper that finds the next job pushed within that time runs it
+ * at once, and a caller whose helper finishes within it returns at once.
+ * Spinning is bounded, so a machine shared with other jobs loses at most
+ * that per call. */
 #include "parallel.h"
+
+#define SPIN_US 100
 
 typedef struct {
     TrainParallelFn fn;
@@ -27,6 +39,23 @@ typedef struct {
 
 static GThreadPool *pool;
 static int n_threads = 1;
+static gint pushed;     /* tasks handed to the pool so far (atomic) */
+
+/* Spins until *value != unlike, for up to SPIN_US; whether it changed. */
+static gboolean spin_while_equal(gint *value, gint unlike)
+{
+    gint64 until = g_get_monotonic_time() + SPIN_US;
+    do {
+        for (int i = 0; i < 64; i++) {
+            if (g_atomic_int_get(value) != unlike)
+                return TRUE;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    } while (g_get_monotonic_time() < until);
+    return g_atomic_int_get(value) != unlike;
+}
 
 static void job_unref(Job *job)
 {
@@ -55,9 +84,12 @@ static void work(Job *job, int worker)
 static void pool_run(gpointer task_ptr, G_GNUC_UNUSED gpointer unused)
 {
     Task *task = task_ptr;
+    gint seen = g_atomic_int_get(&pushed);
     work(task->job, task->worker);
     job_unref(task->job);
     g_free(task);
+    /* the next task, if it comes soon, is then popped without sleeping */
+    spin_while_equal(&pushed, seen);
 }
 
 void train_set_threads(int threads)
@@ -102,8 +134,13 @@ void train_parallel_for(int count, TrainParallelFn fn, void *data)
         Task *task = g_new(Task, 1);
         *task = (Task){job, i + 1};
         g_thread_pool_push(pool, task, NULL);
+        g_atomic_int_inc(&pushed);
     }
     work(job, 0);
+    /* done only grows: spin while it has not reached count */
+    for (gint done; (done = g_atomic_int_get(&job->done)) < count;)
+        if (!spin_while_equal(&job->done, done))
+            break;
     g_mutex_lock(&job->lock);
     while (g_atomic_int_get(&job->done) < count)
         g_cond_wait(&job->cond, &job->lock);
