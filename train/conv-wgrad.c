@@ -91,29 +91,35 @@ static void product_item(void *data, int p, G_GNUC_UNUSED int worker)
                 0.0f, job->m + (size_t)p * cout * cin, cin);
 }
 
-/* dW[co][ci] += Gᵀ M[·][co][ci] G for every ci. */
-static void kernel_item(void *data, int co, G_GNUC_UNUSED int worker)
+/* dW[co][ci] += Gᵀ M[·][co][ci] G for every ci.  M's rows for one co are
+ * read point by point (contiguous in ci), each point adding its share
+ * G[a][ky]·G[b][kx] to the nine taps of every ci. */
+static void kernel_item(void *data, int co, int worker)
 {
     WgradJob *job = data;
     int cin = job->conv->cin, cout = job->conv->cout;
+    float *taps = scratch_get(&job->worker_scratch[worker], (size_t)9 * cin);
+    memset(taps, 0, sizeof(float) * 9 * cin);
+    for (int a = 0; a < 6; a++)
+        for (int b = 0; b < 6; b++) {
+            const float *m = job->m + ((size_t)(a * 6 + b) * cout + co) * cin;
+            float share[9];
+            gboolean any = FALSE;
+            for (int t = 0; t < 9; t++) {
+                share[t] = wino_g[a][t / 3] * wino_g[b][t % 3];
+                any |= share[t] != 0.0f;
+            }
+            if (!any)
+                continue;
+            for (int t = 0; t < 9; t++)
+                if (share[t] != 0.0f)
+                    for (int ci = 0; ci < cin; ci++)
+                        taps[(size_t)t * cin + ci] += share[t] * m[ci];
+        }
     float *dw = job->conv->weight->grad + (size_t)co * cin * 9;
-    for (int ci = 0; ci < cin; ci++) {
-        float gm[3][6];   /* Gᵀ M */
-        for (int ky = 0; ky < 3; ky++)
-            for (int b = 0; b < 6; b++) {
-                float s = 0.0f;
-                for (int a = 0; a < 6; a++)
-                    s += wino_g[a][ky] * job->m[((size_t)(a * 6 + b) * cout + co) * cin + ci];
-                gm[ky][b] = s;
-            }
-        for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++) {
-                float s = 0.0f;
-                for (int b = 0; b < 6; b++)
-                    s += gm[ky][b] * wino_g[b][kx];
-                dw[(size_t)ci * 9 + ky * 3 + kx] += s;
-            }
-    }
+    for (int ci = 0; ci < cin; ci++)
+        for (int t = 0; t < 9; t++)
+            dw[(size_t)ci * 9 + t] += taps[(size_t)t * cin + ci];
 }
 
 void conv_wgrad(const Conv2d *conv, const Tensor *in, const Tensor *dout,
