@@ -143,6 +143,17 @@ static Geometry geometry(const Conv2d *conv, const Tensor *in)
         }                                                                      \
     } while (0)
 
+/* The t in [0, count) whose input column (ox0 + t)·stride − pad + kx lies
+ * inside the image: [*t0, *t1). */
+static void strided_range(const Geometry *g, int ox0, int kx, int count, int *t0, int *t1)
+{
+    int base = ox0 * g->stride - g->pad + kx;          /* column of t = 0 */
+    int first = base >= 0 ? 0 : (-base + g->stride - 1) / g->stride;
+    int last = base < g->w ? (g->w - 1 - base) / g->stride + 1 : 0;   /* one past */
+    *t0 = MIN(first, count);
+    *t1 = CLAMP(last, *t0, count);
+}
+
 /* col (cin·k·k rows, j1−j0 columns) = the input patches of columns [j0, j1). */
 static void im2col(const Geometry *g, const float *in, size_t j0, size_t j1,
                    float *col)
@@ -169,11 +180,19 @@ static void im2col(const Geometry *g, const float *in, size_t j0, size_t j1,
                         memcpy(dst + t0, srow + shift + t0, (size_t)(t1 - t0) * sizeof(float));
                         memset(dst + t1, 0, (size_t)(count_ - t1) * sizeof(float));
                     } else {
+                        /* ix = (ox0 + t)·stride − pad + kx: the columns of
+                         * t in [t0, t1) are inside, the rest padding */
                         const float *srow = src + ((size_t)n_ * g->h + iy) * g->w;
-                        for (int t = 0; t < count_; t++) {
-                            int ix = (ox0_ + t) * g->stride - g->pad + kx;
-                            dst[t] = (ix >= 0 && ix < g->w) ? srow[ix] : 0.0f;
-                        }
+                        int t0;
+                        int t1;
+                        strided_range(g, ox0_, kx, count_, &t0, &t1);
+                        const float *s0 = srow + (ox0_ * g->stride - g->pad + kx);
+                        for (int t = 0; t < t0; t++)
+                            dst[t] = 0.0f;
+                        for (int t = t0; t < t1; t++)
+                            dst[t] = s0[t * g->stride];
+                        for (int t = t1; t < count_; t++)
+                            dst[t] = 0.0f;
                     }
                 });
             }
@@ -203,11 +222,12 @@ static void col2im(const Geometry *g, const float *col, size_t j0, size_t j1,
                             d[t] += src[t];
                     } else if (iy >= 0 && iy < g->h) {
                         float *drow = dst + ((size_t)n_ * g->h + iy) * g->w;
-                        for (int t = 0; t < count_; t++) {
-                            int ix = (ox0_ + t) * g->stride - g->pad + kx;
-                            if (ix >= 0 && ix < g->w)
-                                drow[ix] += src[t];
-                        }
+                        int t0;
+                        int t1;
+                        strided_range(g, ox0_, kx, count_, &t0, &t1);
+                        float *d0 = drow + (ox0_ * g->stride - g->pad + kx);
+                        for (int t = t0; t < t1; t++)
+                            d0[t * g->stride] += src[t];
                     }
                 });
             }
