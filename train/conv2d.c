@@ -969,6 +969,28 @@ void conv2d_forward_leaky(const Conv2d *conv, const Tensor *in, Tensor *out,
         core_conv_clear(&own);
 }
 
+gboolean conv2d_run_tall(const Conv2d *conv, gboolean input_gradient, float slope,
+                         const float *in, int rows, int w, float *out)
+{
+    if (conv2d_reference())
+        return FALSE;
+    CoreConv own;
+    gboolean own_used;
+    const CoreConv *core = core_conv_get(conv, input_gradient ? KERNEL_INPUT_GRADIENT
+                                                              : KERNEL_FORWARD_LEAKY,
+                                         slope, &own, &own_used);
+    if (!core)
+        return FALSE;
+    TallJob job = {.conv = &core->conv, .w = w, .tall_h = rows,
+                   .in = (float *)in, .out = out};
+    job.band = tall_band_rows(rows, w);
+    job.workspace_floats = srgan_conv_workspace_floats(&core->conv, rows, w);
+    train_parallel_for((rows + job.band - 1) / job.band, tall_conv_item, &job);
+    if (own_used)
+        core_conv_clear(&own);
+    return TRUE;
+}
+
 void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                      Tensor *din, gboolean param_grads, Scratch *scratch)
 {

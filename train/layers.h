@@ -47,6 +47,15 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
  * done in the convolution's epilogue where the core's kernel runs it. */
 void conv2d_forward_leaky(const Conv2d *conv, const Tensor *in, Tensor *out,
                           float slope, Scratch *scratch);
+/* For layers kept in a layout of their own (vgg-tall.c): out = the core's
+ * kernel for LeakyReLU(conv(in)) (input_gradient FALSE) or for the input
+ * gradient (TRUE, slope unused) over a "tall" HWC image: the batch's
+ * images one under the other, k/2 rows of zeros between them, rows × w
+ * pixels in all.  The rows facing the gaps get values too, which the
+ * caller clears.  FALSE (nothing done) when the core has no kernel for it
+ * or the reference mode is on. */
+gboolean conv2d_run_tall(const Conv2d *conv, gboolean input_gradient, float slope,
+                         const float *in, int rows, int w, float *out);
 /* param_grads FALSE: a frozen layer (VGG), only din is computed. */
 void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
                      Tensor *din, gboolean param_grads, Scratch *scratch);

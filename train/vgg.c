@@ -52,6 +52,7 @@ Vgg *vgg_load(const char *path, const char *layer, GError **error)
     Vgg *vgg = g_new0(Vgg, 1);
     vgg->n_convs = n_convs;
     vgg->feature_scale = 1.0f / 12.75f;
+    vgg->use_tall = TRUE;
     param_list_init(&vgg->params);
     int cin = 3;
     for (int i = 0; i < n_convs; i++) {
@@ -96,6 +97,14 @@ void vgg_free(Vgg *vgg)
     tensor_clear(&vgg->grad_a);
     tensor_clear(&vgg->grad_b);
     scratch_clear(&vgg->scratch);
+    scratch_clear(&vgg->tall_input);
+    scratch_clear(&vgg->tall_target);
+    for (int i = 0; i < 2; i++)
+        scratch_clear(&vgg->tall_grad[i]);
+    for (int i = 0; i < VGG_MAX_CONVS; i++) {
+        scratch_clear(&vgg->tall_act[i]);
+        scratch_clear(&vgg->tall_pool[i]);
+    }
     param_list_clear(&vgg->params);
     g_free(vgg);
 }
@@ -164,6 +173,9 @@ static const Tensor *vgg_forward(Vgg *vgg, const Tensor *image)
 double vgg_content_loss(Vgg *vgg, const Tensor *sr, const Tensor *hr,
                         float weight, Tensor *dsr)
 {
+    double tall_loss;
+    if (vgg->use_tall && vgg_tall_content_loss(vgg, sr, hr, weight, dsr, &tall_loss))
+        return tall_loss;
     int last = vgg->n_convs - 1;
     float s = vgg->feature_scale;
     tensor_copy(&vgg->target, vgg_forward(vgg, hr));

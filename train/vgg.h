@@ -30,6 +30,11 @@ typedef struct {
     Tensor pooled[VGG_MAX_CONVS], act[VGG_MAX_CONVS];
     Tensor target, grad_a, grad_b;
     Scratch scratch;
+    /* vgg-tall.c's buffers, and whether vgg_content_loss() may use it
+     * (TRUE after loading; tests turn it off to compare) */
+    gboolean use_tall;
+    Scratch tall_input, tall_target, tall_grad[2];
+    Scratch tall_act[VGG_MAX_CONVS], tall_pool[VGG_MAX_CONVS];
 } Vgg;
 
 /* layer: "22" or "54".  NULL with an error when the file does not hold a
@@ -44,5 +49,11 @@ gboolean vgg_write_random(const char *path, int width, guint64 seed, GError **er
  * times `weight` written into dsr (reshaped like sr). */
 double vgg_content_loss(Vgg *vgg, const Tensor *sr, const Tensor *hr,
                         float weight, Tensor *dsr);
+
+/* The same in the core kernels' layout (vgg-tall.c), for vgg_content_loss():
+ * FALSE, having computed nothing, when a convolution has no core kernel on
+ * this CPU; otherwise the loss in *loss. */
+gboolean vgg_tall_content_loss(Vgg *vgg, const Tensor *sr, const Tensor *hr, float weight,
+                               Tensor *dsr, double *loss);
 
 #endif

@@ -587,6 +587,54 @@ static gboolean check_vgg(const char *layer, const char *dir)
     return ok;
 }
 
+/* VGG19's three ways to the same loss and gradient: the reference
+ * (im2col, ReLU apart), the default channel-major one (the core's kernels
+ * with the ReLU fused) and vgg-tall.c's (the core's layout throughout),
+ * with real ReLUs and odd sides (pooling drops the last row/column). */
+static gboolean check_vgg_layouts(const char *layer, const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "vgg-random.safetensors", NULL);
+    g_autoptr(GError) error = NULL;
+    Vgg *vgg = vgg_write_random(path, 16, 9, &error) ? vgg_load(path, layer, &error) : NULL;
+    if (!vgg) {
+        printf("FAIL random VGG: %s\n", error->message);
+        return FALSE;
+    }
+    Tensor sr = {0}, hr = {0}, grad[3] = {{0}};
+    tensor_reshape(&sr, 3, 3, 35, 33);
+    tensor_reshape(&hr, 3, 3, 35, 33);
+    fill_normal(&sr, 0.5f);
+    fill_normal(&hr, 0.5f);
+    double loss[3];
+    conv2d_set_reference(TRUE);
+    vgg->use_tall = FALSE;
+    loss[0] = vgg_content_loss(vgg, &sr, &hr, 1.0f, &grad[0]);
+    conv2d_set_reference(FALSE);
+    loss[1] = vgg_content_loss(vgg, &sr, &hr, 1.0f, &grad[1]);
+    vgg->use_tall = TRUE;
+    loss[2] = vgg_content_loss(vgg, &sr, &hr, 1.0f, &grad[2]);
+    gboolean ok = TRUE;
+    const char *names[3] = {"reference", "channel-major", "tall"};
+    for (int k = 1; k < 3; k++) {
+        double gmax = 0, dmax = 0;
+        for (size_t i = 0; i < tensor_size(&sr); i++) {
+            gmax = fmax(gmax, fabs(grad[0].data[i]));
+            dmax = fmax(dmax, fabs(grad[k].data[i] - grad[0].data[i]));
+        }
+        double lrel = fabs(loss[k] - loss[0]) / fabs(loss[0]), grel = dmax / gmax;
+        gboolean good = lrel < 1e-4 && grel < 1e-3;
+        printf("%s vgg phi(%c,%c) %s vs %s: loss rel.err %.1e, gradient %.1e of its largest\n",
+               good ? "ok  " : "FAIL", layer[0], layer[1], names[k], names[0], lrel, grel);
+        ok &= good;
+    }
+    vgg_free(vgg);
+    tensor_clear(&sr);
+    tensor_clear(&hr);
+    for (int k = 0; k < 3; k++)
+        tensor_clear(&grad[k]);
+    return ok;
+}
+
 typedef struct {
     const char *name;
     gboolean reference;
@@ -665,6 +713,9 @@ int main(void)
     } else {
         printf("ok   this CPU has no fast kernels: the default path is threaded im2col\n");
     }
+    set_mode(&modes[2]);
+    ok &= check_vgg_layouts("22", dir);
+    ok &= check_vgg_layouts("54", dir);
     set_mode(&modes[0]);
     ok &= check_batchnorm();
     ok &= check_prelu(1);
