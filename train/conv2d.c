@@ -6,23 +6,26 @@
  *    in the environment): im2col + one OpenBLAS sgemm per chunk of the
  *    whole batch, as described below, on the calling thread;
  *
- *  - the default: the same im2col code, but one image per work item on the
- *    trainer's workers (parallel.h), with single-threaded BLAS inside and
- *    per-worker weight-gradient sums added up at the end; and, for stride
- *    1, the forward pass and the input gradient on the core's convolution
- *    kernels (core/conv.h: Winograd F(4×4,3×3) or direct AVX2, whichever
- *    the core picks for the shape) whenever the core has a fast kernel for
- *    it.  The input gradient of a 'same' stride-1 convolution is itself a
- *    'same' convolution of the output gradient, with the kernel turned by
- *    180° and its input and output channels swapped:
- *      din[ci](y, x) = Σ_{co,ky,kx} W[co][ci][ky][kx] · dout[co](y−ky+p, x−kx+p)
- *                    = Σ_{co,ky,kx} W[co][ci][k−1−ky][k−1−kx] · dout[co](y+ky−p, x+kx−p).
- *    The core's kernels take HWC images (channels fastest), so each image
- *    is transposed from and back to CNHW around the call; that is two
- *    passes over memory against a convolution that is compute-bound.
- *    The core weights are rebuilt from Param.value on every call, so they
- *    can never lag behind an Adam step (a few microseconds against the
- *    milliseconds of the convolution).
+ *  - the default, on the trainer's workers (parallel.h) with
+ *    single-threaded BLAS inside:
+ *    · for stride 1, the forward pass and the input gradient on the core's
+ *      convolution kernels (core/conv.h: Winograd F(4×4,3×3) or direct
+ *      AVX2, whichever the core picks for the shape) whenever the core has
+ *      a fast kernel for it.  The input gradient of a 'same' stride-1
+ *      convolution is itself a 'same' convolution of the output gradient,
+ *      with the kernel turned by 180° and its input and output channels
+ *      swapped:
+ *        din[ci](y, x) = Σ_{co,ky,kx} W[co][ci][ky][kx] · dout[co](y−ky+p, x−kx+p)
+ *                      = Σ_{co,ky,kx} W[co][ci][k−1−ky][k−1−kx] · dout[co](y+ky−p, x+kx−p).
+ *      The whole batch goes through one call as a "tall" image (see "the
+ *      batch as one tall image"), transposed from and back to CNHW around
+ *      it (transpose.h), and the prepared kernels are cached per layer
+ *      ("the cache of core convolutions");
+ *    · the weight gradient of 3×3 stride-1 layers by Winograd too
+ *      (conv-wgrad.c);
+ *    · everything else (stride 2, the 9×9 layers' weight gradients, CPUs
+ *      without the core's kernels) the im2col code, a few images per work
+ *      item, with per-worker weight-gradient sums added up at the end.
  *
  * The batch's output columns (every sample, row and column: N·Ho·Wo of
  * them) are processed in chunks so that the im2col matrix stays near
