@@ -18,6 +18,7 @@
 
 #include "gradcheck.h"
 #include "layers.h"
+#include "transpose.h"
 #include "losses.h"
 #include "generator.h"
 #include "discriminator.h"
@@ -587,6 +588,36 @@ static gboolean check_vgg(const char *layer, const char *dir)
     return ok;
 }
 
+/* The CNHW ⇄ HWC transposes around the core's kernels: the AVX2 blocks
+ * (where the CPU has them) and the portable ones against the definition,
+ * on shapes with partial 8×8 blocks and strides wider than a row. */
+static gboolean check_transposes(void)
+{
+    const size_t shapes[][4] = {{3, 9216, 16 * 9216, 3}, {64, 37, 80, 64}, {13, 29, 31, 17},
+                                {8, 8, 8, 8}, {1, 5, 5, 1}, {17, 1, 1, 20}};
+    gboolean ok = TRUE;
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        size_t rows = shapes[s][0], cols = shapes[s][1], lds = shapes[s][2], ldd = shapes[s][3];
+        float *src = g_new(float, rows * lds), *a = g_new0(float, cols * ldd),
+              *b = g_new0(float, cols * ldd);
+        for (size_t i = 0; i < rows * lds; i++)
+            src[i] = (float)rng_uniform(&rng);
+        transpose_floats(src, rows, cols, lds, a, ldd);
+        transpose_floats_portable(src, rows, cols, lds, b, ldd);
+        size_t bad = 0;
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < cols; j++)
+                bad += a[j * ldd + i] != src[i * lds + j] || b[j * ldd + i] != src[i * lds + j];
+        printf("%s transpose %zux%zu (strides %zu, %zu)%s: %zu wrong\n", bad ? "FAIL" : "ok  ",
+               rows, cols, lds, ldd, transpose_has_avx2() ? ", AVX2 and portable" : "", bad);
+        ok &= bad == 0;
+        g_free(src);
+        g_free(a);
+        g_free(b);
+    }
+    return ok;
+}
+
 /* VGG19's three ways to the same loss and gradient: the reference
  * (im2col, ReLU apart), the default channel-major one (the core's kernels
  * with the ReLU fused) and vgg-tall.c's (the core's layout throughout),
@@ -713,6 +744,7 @@ int main(void)
     } else {
         printf("ok   this CPU has no fast kernels: the default path is threaded im2col\n");
     }
+    ok &= check_transposes();
     set_mode(&modes[2]);
     ok &= check_vgg_layouts("22", dir);
     ok &= check_vgg_layouts("54", dir);
