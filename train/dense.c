@@ -34,10 +34,12 @@ typedef struct {
     int parts;
 } DenseJob;
 
-static void part_rows(int total, int part, int parts, int *r0, int *r1)
+/* Rows [*r0, *r1) of `total` for piece `part` of `parts`; FALSE when empty. */
+static gboolean part_rows(int total, int part, int parts, int *r0, int *r1)
 {
     *r0 = (int)((gint64)total * part / parts);
     *r1 = (int)((gint64)total * (part + 1) / parts);
+    return *r1 > *r0;
 }
 
 static int dense_parts(void)
@@ -51,8 +53,7 @@ static void forward_part(void *data, int part, G_GNUC_UNUSED int worker)
     DenseJob *job = data;
     const Dense *d = job->dense;
     int n = job->in->n, o0, o1;
-    part_rows(d->out, part, job->parts, &o0, &o1);
-    if (o1 <= o0)
+    if (!part_rows(d->out, part, job->parts, &o0, &o1))
         return;
     for (int o = o0; o < o1; o++)
         for (int s = 0; s < n; s++)
@@ -76,8 +77,7 @@ static void weight_grad_part(void *data, int part, G_GNUC_UNUSED int worker)
     DenseJob *job = data;
     const Dense *d = job->dense;
     int n = job->in->n, o0, o1;
-    part_rows(d->out, part, job->parts, &o0, &o1);
-    if (o1 <= o0)
+    if (!part_rows(d->out, part, job->parts, &o0, &o1))
         return;
     for (int o = o0; o < o1; o++) {
         double sum = 0.0;
@@ -96,8 +96,7 @@ static void input_grad_part(void *data, int part, G_GNUC_UNUSED int worker)
     DenseJob *job = data;
     const Dense *d = job->dense;
     int n = job->in->n, i0, i1;
-    part_rows(d->in, part, job->parts, &i0, &i1);
-    if (i1 <= i0)
+    if (!part_rows(d->in, part, job->parts, &i0, &i1))
         return;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1 - i0, n, d->out,
                 1.0f, d->weight->value + i0, d->in, job->dout->data, n,
