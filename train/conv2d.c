@@ -23,8 +23,10 @@
  *      ("the cache of core convolutions");
  *    · the weight gradient of 3×3 stride-1 layers by Winograd too
  *      (conv-wgrad.c);
- *    · everything else (stride 2, the 9×9 layers' weight gradients, CPUs
- *      without the core's kernels) the im2col code, a few images per work
+ *    · the forward pass and input gradient of 3×3 stride-2 layers (the
+ *      discriminator's) by a direct AVX2 kernel (conv-s2.c);
+ *    · everything else (stride-2 weight gradients, the 9×9 layers' weight
+ *      gradients, CPUs without AVX2) the im2col code, a few images per work
  *      item, with per-worker weight-gradient sums added up at the end.
  *
  * The batch's output columns (every sample, row and column: N·Ho·Wo of
@@ -38,6 +40,7 @@
 #include "parallel.h"
 #include "transpose.h"
 #include "conv-wgrad.h"
+#include "conv-s2.h"
 #include "conv.h"          /* the core's kernels (srgan_internal_dep) */
 #include "conv-fast.h"      /* srgan_conv_fast_refresh */
 #include "conv-fast-private.h"   /* SrganFastKind, Winograd tile sizes */
@@ -70,6 +73,10 @@ struct Conv2dCache {
     /* 0: not built, 1: built, 2: built from older values (refreshed in
      * place, without allocating), −1: no fast kernel */
     int state[KERNEL_COUNT];
+    /* conv-s2.c's packed weights, forward [0] and input gradient [1], with
+     * the same states */
+    float *s2[2];
+    int s2_state[2];
 };
 
 static void init(Conv2d *conv, ParamList *params, const char *name, gboolean trainable,
@@ -567,6 +574,8 @@ void conv2d_clear(Conv2d *conv)
     for (int i = 0; i < KERNEL_COUNT; i++)
         if (cache->state[i] > 0)
             core_conv_clear(&cache->built[i]);
+    g_free(cache->s2[0]);
+    g_free(cache->s2[1]);
     g_free(cache->key);
     g_free(cache);
     conv->cache = NULL;
@@ -585,6 +594,9 @@ static void cache_validate(Conv2dCache *cache, const Conv2d *conv)
     for (int i = 0; i < KERNEL_COUNT; i++)
         if (cache->state[i] == 1)
             cache->state[i] = 2;
+    for (int i = 0; i < 2; i++)
+        if (cache->s2_state[i] == 1)
+            cache->s2_state[i] = 2;
     if (!cache->key)
         cache->key = g_new(float, nw + nb);
     memcpy(cache->key, conv->weight->value, nw * sizeof(float));
@@ -649,6 +661,40 @@ static const CoreConv *core_conv_get(const Conv2d *conv, KernelKind kind, float 
         cache->state[kind] = 1;
     }
     return cache->state[kind] == 1 ? cc : NULL;
+}
+
+/* The weights of conv-s2.c's stride-2 kernel for the layer (forward) or
+ * its input gradient, packed on the workers when the values changed; NULL
+ * where that kernel does not apply (or the Conv2d has no cache). */
+typedef struct {
+    const Conv2d *conv;
+    gboolean input_gradient;
+    int parts;
+    float *packed;
+} S2PackJob;
+
+static void s2_pack_item(void *data, int part, G_GNUC_UNUSED int worker)
+{
+    S2PackJob *job = data;
+    conv_s2_pack(job->conv, job->input_gradient, part, job->parts, job->packed);
+}
+
+static const float *s2_weights(const Conv2d *conv, gboolean input_gradient)
+{
+    Conv2dCache *cache = conv->cache;
+    if (!cache || !conv_s2_applies(conv, input_gradient))
+        return NULL;
+    cache_validate(cache, conv);
+    int i = input_gradient ? 1 : 0;
+    if (cache->s2_state[i] == 0)
+        cache->s2[i] = g_new(float, (size_t)9 * conv->cin * conv->cout);
+    if (cache->s2_state[i] != 1) {
+        S2PackJob job = {conv, input_gradient, MIN(conv->cout, 4 * train_threads()),
+                         cache->s2[i]};
+        train_parallel_for(job.parts, s2_pack_item, &job);
+        cache->s2_state[i] = 1;
+    }
+    return cache->s2[i];
 }
 
 /* ---- the batch as one tall image ------------------------------------------
@@ -919,6 +965,11 @@ void conv2d_forward(const Conv2d *conv, const Tensor *in, Tensor *out,
             core_conv_clear(&own);
         return;   /* the kernel added the bias */
     }
+    const float *s2 = s2_weights(conv, FALSE);
+    if (s2) {
+        conv_s2_forward(conv, s2, in, out, worker_scratch);
+        return;
+    }
     ConvJob job = {.conv = conv, .in = in, .out = out};
     if (is_narrow(conv)) {
         job.g = output_geometry(conv, in);
@@ -1004,6 +1055,7 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
     ConvJob job = {.conv = conv, .in = in, .dout = dout, .din = din,
                    .want_dw = param_grads};
     const CoreConv *core = NULL;
+    const float *s2 = NULL;
     CoreConv own;
     gboolean own_used = FALSE, wgrad = FALSE;
     if (is_narrow(conv)) {
@@ -1024,17 +1076,21 @@ void conv2d_backward(const Conv2d *conv, const Tensor *in, const Tensor *dout,
         job.sum_floats = rows * conv->cout;
         if (din)
             core = core_conv_get(conv, KERNEL_INPUT_GRADIENT, 0.0f, &own, &own_used);
-        job.din_by_core = core != NULL;
+        if (din && !core)
+            s2 = s2_weights(conv, TRUE);
+        job.din_by_core = core != NULL || s2 != NULL;
         wgrad = param_grads && conv_wgrad_applies(conv, core_runs_winograd(conv));
         job.want_dw = param_grads && !wgrad;
-        if (din && !core)   /* col2im adds */
+        if (din && !job.din_by_core)   /* col2im adds */
             tensor_reshape_zero(din, in->c, in->n, in->h, in->w);
     }
     job.total = (size_t)in->n * job.per_image;
     size_t rows = (size_t)(job.wf ? conv->cout : conv->cin) * conv->k * conv->k;
     int items = plan_items(&job, in->n, rows);
-    if (job.want_dw || (din && !core))
+    if (job.want_dw || (din && !job.din_by_core))
         train_parallel_for(items, backward_item, &job);
+    if (s2)
+        conv_s2_input_gradient(conv, s2, dout, din, in->h, in->w, worker_scratch);
     if (wgrad)
         conv_wgrad(conv, in, dout, scratch, worker_scratch);
     if (core) {
@@ -1074,6 +1130,8 @@ const char *conv2d_path(const Conv2d *conv, gboolean input_gradient)
         case SRGAN_FAST_DIRECT: return "direct";
         }
     }
+    if (conv_s2_applies(conv, input_gradient))
+        return "direct-s2";
     return is_narrow(conv) ? "narrow" : "im2col";
 }
 

@@ -696,7 +696,8 @@ static gboolean check_convs(void)
     /* the core's kernels: F43 both ways (16 → 16), F43 forward and split
      * input gradient (8 → 16), direct forward and split input gradient
      * (3 → 16, 3×3 and 9×9), split forward (16 → 8, 9×9 16 → 3), and the
-     * stride-2 im2col with a batch spread over the workers */
+     * stride 2 (direct-s2 where 16 divides the outputs, im2col weight
+     * gradients) with a batch spread over the workers */
     ok &= check_conv(16, 16, 3, 1, 9, 10);
     ok &= check_conv(8, 16, 3, 1, 7, 5);
     ok &= check_conv(3, 16, 3, 1, 6, 7);
@@ -704,9 +705,11 @@ static gboolean check_convs(void)
     ok &= check_conv(16, 8, 3, 1, 6, 5);
     ok &= check_conv(16, 3, 9, 1, 6, 7);
     ok &= check_conv(16, 16, 3, 2, 9, 8);
+    ok &= check_conv(8, 32, 3, 2, 7, 13);   /* direct-s2 forward, im2col input gradient */
     ok &= check_conv_large(64, 3, 9, 1, 2, 132, 133);   /* narrow path, 2 chunks */
     ok &= check_conv_large(32, 32, 3, 1, 2, 130, 131);  /* im2col / Winograd, 2 chunks */
     ok &= check_conv_large(64, 64, 3, 2, 3, 48, 50);    /* the discriminator's stride 2 */
+    ok &= check_conv_large(32, 48, 3, 2, 2, 27, 25);    /* odd sizes, part tiles */
     return ok;
 }
 
@@ -734,7 +737,7 @@ int main(void)
     /* every kernel of the core's fast set, if the CPU has it at all */
     if (g_hash_table_contains(paths_seen, "winograd-f43")) {
         const char *kernels[] = {"winograd-f43", "winograd-split", "direct", "im2col", "narrow",
-                                 "winograd-f43-wgrad"};
+                                 "winograd-f43-wgrad", "direct-s2"};
         for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
             gboolean seen = g_hash_table_contains(paths_seen, kernels[i]);
             printf("%s convolution path %s %s\n", seen ? "ok  " : "FAIL", kernels[i],
