@@ -1,6 +1,7 @@
 /* activations.c — PReLU (He et al. 2015), LeakyReLU/ReLU and tanh. */
 #include "layers.h"
 #include "parallel.h"
+#include "reduce.h"
 
 #include <math.h>
 
@@ -48,10 +49,19 @@ static void prelu_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     float a = job->prelu->slope->value[job->prelu->count == 1 ? 0 : c];
     const float *x = job->in->data + c * m;
     const float *dy = job->dout->data + c * m;
-    double da = 0.0;
-    for (size_t i = 0; i < m; i++)
+    /* da = Σ_{x ≤ 0} dy·x, in reduce.h's independent lanes */
+    double acc[REDUCE_LANES] = {0};
+    size_t i = 0;
+    for (; i + REDUCE_LANES <= m; i += REDUCE_LANES)
+        for (int j = 0; j < REDUCE_LANES; j++)
+        {
+            float neg = x[i + j] < 0.0f ? x[i + j] : 0.0f;   /* a select, no branch */
+            acc[j] += (double)dy[i + j] * neg;
+        }
+    double da = reduce_lanes(acc);
+    for (; i < m; i++)
         if (x[i] <= 0.0f)
-            da += dy[i] * x[i];
+            da += (double)dy[i] * x[i];
     job->da[c] = da;
     if (job->din) {
         float *dx = job->din->data + c * m;
@@ -90,8 +100,9 @@ static void leaky_forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     size_t m = channel_floats(job->in);
     const float *x = job->in->data + c * m;
     float *y = job->out->data + c * m;
+    const float slope = job->slope;   /* a local: the loop then vectorises */
     for (size_t i = 0; i < m; i++)
-        y[i] = x[i] > 0.0f ? x[i] : job->slope * x[i];
+        y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
 }
 
 void leaky_relu_forward(float slope, const Tensor *in, Tensor *out)
@@ -109,8 +120,9 @@ static void leaky_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     const float *y = job->in->data + c * m;
     const float *dy = job->dout->data + c * m;
     float *dx = job->out->data + c * m;
+    const float slope = job->slope;
     for (size_t i = 0; i < m; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : job->slope * dy[i];
+        dx[i] = y[i] > 0.0f ? dy[i] : slope * dy[i];
 }
 
 void leaky_relu_backward(float slope, const Tensor *out, const Tensor *dout,

@@ -3,6 +3,7 @@
  * running = (1 − momentum)·running + momentum·batch, variance unbiased. */
 #include "layers.h"
 #include "parallel.h"
+#include "reduce.h"
 
 #include <math.h>
 
@@ -31,12 +32,16 @@ void batchnorm_clear(BatchNorm2d *bn)
 
 /* One work item per channel (parallel.h): channels are independent spans of
  * the CNHW tensor, so the workers share nothing and the sums come out as
- * on one thread. */
+ * on one thread.  With `leaky` a LeakyReLU follows the normalisation in the
+ * same pass (the discriminator's BN + LeakyReLU): its output is never
+ * stored, and its backward pass reads the sign of the activation, which is
+ * the sign of the normalised value (slope > 0). */
 typedef struct {
     BatchNorm2d *bn;
-    const Tensor *in, *dout;
+    const Tensor *in, *dout, *act;
     Tensor *out, *din;
-    gboolean training;
+    gboolean training, leaky;
+    float slope;
 } BnJob;
 
 static void forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
@@ -48,14 +53,8 @@ static void forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     float *y = job->out->data + c * m;
     float mean, invstd;
     if (job->training) {
-        double sum = 0.0, sq = 0.0;
-        for (size_t i = 0; i < m; i++)
-            sum += x[i];
-        double mu = sum / (double)m;
-        for (size_t i = 0; i < m; i++) {
-            double d = x[i] - mu;
-            sq += d * d;
-        }
+        double mu = reduce_sum(x, m) / (double)m;
+        double sq = reduce_squared_deviation(x, m, mu);
         double var = sq / (double)m;
         mean = (float)mu;
         invstd = (float)(1.0 / sqrt(var + bn->eps));
@@ -71,8 +70,16 @@ static void forward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     }
     float scale = bn->gamma->value[c] * invstd;
     float shift = bn->beta->value[c] - mean * scale;
-    for (size_t i = 0; i < m; i++)
-        y[i] = x[i] * scale + shift;
+    if (job->leaky) {
+        float slope = job->slope;
+        for (size_t i = 0; i < m; i++) {
+            float v = x[i] * scale + shift;
+            y[i] = v > 0.0f ? v : slope * v;
+        }
+    } else {
+        for (size_t i = 0; i < m; i++)
+            y[i] = x[i] * scale + shift;
+    }
 }
 
 void batchnorm_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
@@ -81,6 +88,16 @@ void batchnorm_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
     g_assert(in->c == bn->c);
     tensor_reshape(out, in->c, in->n, in->h, in->w);
     BnJob job = {.bn = bn, .in = in, .out = out, .training = training};
+    train_parallel_for_work(bn->c, tensor_size(in), forward_channel, &job);
+}
+
+void batchnorm_leaky_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
+                             gboolean training, float slope)
+{
+    g_assert(in->c == bn->c && slope > 0.0f);
+    tensor_reshape(out, in->c, in->n, in->h, in->w);
+    BnJob job = {.bn = bn, .in = in, .out = out, .training = training,
+                 .leaky = TRUE, .slope = slope};
     train_parallel_for_work(bn->c, tensor_size(in), forward_channel, &job);
 }
 
@@ -93,22 +110,51 @@ static void backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     size_t m = (size_t)job->in->n * job->in->h * job->in->w;
     const float *x = job->in->data + c * m;
     const float *dy = job->dout->data + c * m;
+    /* with the LeakyReLU: dy is the activation's gradient, taken back
+     * through it element by element as it is read (a select, so that the
+     * loops vectorise) */
+    const float *act = job->leaky ? job->act->data + c * m : NULL;
+    const float slope = job->slope;
     float mean = bn->mean[c], invstd = bn->invstd[c];
-    double sum_dy = 0.0, sum_dy_xhat = 0.0;
-    for (size_t i = 0; i < m; i++) {
-        sum_dy += dy[i];
-        sum_dy_xhat += dy[i] * (x[i] - mean) * invstd;
+    double sum_dy, sum_dy_dev;
+    if (act) {
+        double a[REDUCE_LANES] = {0}, b[REDUCE_LANES] = {0};
+        size_t i = 0;
+        for (; i + REDUCE_LANES <= m; i += REDUCE_LANES)
+            for (int j = 0; j < REDUCE_LANES; j++) {
+                float d = act[i + j] > 0.0f ? dy[i + j] : slope * dy[i + j];
+                a[j] += d;
+                b[j] += (double)d * ((double)x[i + j] - mean);
+            }
+        sum_dy = reduce_lanes(a);
+        sum_dy_dev = reduce_lanes(b);
+        for (; i < m; i++) {
+            float d = act[i] > 0.0f ? dy[i] : slope * dy[i];
+            sum_dy += d;
+            sum_dy_dev += (double)d * ((double)x[i] - mean);
+        }
+    } else {
+        reduce_sum_and_moment(dy, x, m, mean, &sum_dy, &sum_dy_dev);
     }
+    double sum_dy_xhat = sum_dy_dev * invstd;
     bn->gamma->grad[c] += (float)sum_dy_xhat;
     bn->beta->grad[c] += (float)sum_dy;
     if (!job->din)
         return;
     float *dx = job->din->data + c * m;
     float k = bn->gamma->value[c] * invstd / (float)m;
-    float mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat;
-    for (size_t i = 0; i < m; i++) {
-        float xhat = (x[i] - mean) * invstd;
-        dx[i] = k * ((float)m * dy[i] - mean_dy - xhat * mean_dyx);
+    float mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat, fm = (float)m;
+    if (act) {
+        for (size_t i = 0; i < m; i++) {
+            float d = act[i] > 0.0f ? dy[i] : slope * dy[i];
+            float xhat = (x[i] - mean) * invstd;
+            dx[i] = k * (fm * d - mean_dy - xhat * mean_dyx);
+        }
+    } else {
+        for (size_t i = 0; i < m; i++) {
+            float xhat = (x[i] - mean) * invstd;
+            dx[i] = k * (fm * dy[i] - mean_dy - xhat * mean_dyx);
+        }
     }
 }
 
@@ -119,5 +165,15 @@ void batchnorm_backward(const BatchNorm2d *bn, const Tensor *in,
         tensor_reshape(din, in->c, in->n, in->h, in->w);
     /* the job's bn is not const only for the forward's statistics */
     BnJob job = {.bn = (BatchNorm2d *)bn, .in = in, .dout = dout, .din = din};
+    train_parallel_for_work(bn->c, tensor_size(in), backward_channel, &job);
+}
+
+void batchnorm_leaky_backward(const BatchNorm2d *bn, const Tensor *in, const Tensor *out,
+                              const Tensor *dout, Tensor *din, float slope)
+{
+    if (din)
+        tensor_reshape(din, in->c, in->n, in->h, in->w);
+    BnJob job = {.bn = (BatchNorm2d *)bn, .in = in, .dout = dout, .din = din,
+                 .act = out, .leaky = TRUE, .slope = slope};
     train_parallel_for_work(bn->c, tensor_size(in), backward_channel, &job);
 }

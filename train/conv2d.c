@@ -41,6 +41,7 @@
 #include "transpose.h"
 #include "conv-wgrad.h"
 #include "conv-s2.h"
+#include "reduce.h"
 #include "conv.h"          /* the core's kernels (srgan_internal_dep) */
 #include "conv-fast.h"      /* srgan_conv_fast_refresh */
 #include "conv-fast-private.h"   /* SrganFastKind, Winograd tile sizes */
@@ -886,11 +887,7 @@ static void bias_grad_item(void *data, int co, G_GNUC_UNUSED int worker)
 {
     ChannelJob *job = data;
     size_t total = (size_t)job->t->n * job->t->h * job->t->w;
-    const float *row = job->t->data + co * total;
-    double sum = 0.0;
-    for (size_t j = 0; j < total; j++)
-        sum += row[j];
-    job->values[co] += (float)sum;
+    job->values[co] += (float)reduce_sum(job->t->data + co * total, total);
 }
 
 static void add_bias_item(void *data, int co, G_GNUC_UNUSED int worker)

@@ -39,7 +39,6 @@ void discriminator_free(Discriminator *disc)
         if (i > 0)
             batchnorm_clear(&disc->bn[i]);
         tensor_clear(&disc->conv_out[i]);
-        tensor_clear(&disc->bn_out[i]);
         tensor_clear(&disc->act[i]);
     }
     tensor_clear(&disc->flat);
@@ -68,12 +67,11 @@ const Tensor *discriminator_forward(Discriminator *disc, const Tensor *image)
     const Tensor *x = image;
     for (int i = 0; i < DISC_CONVS; i++) {
         conv2d_forward(&disc->conv[i], x, &disc->conv_out[i], &disc->scratch);
-        const Tensor *pre = &disc->conv_out[i];
-        if (i > 0) {
-            batchnorm_forward(&disc->bn[i], pre, &disc->bn_out[i], TRUE);
-            pre = &disc->bn_out[i];
-        }
-        leaky_relu_forward(disc->config.leak, pre, &disc->act[i]);
+        if (i > 0)
+            batchnorm_leaky_forward(&disc->bn[i], &disc->conv_out[i], &disc->act[i], TRUE,
+                                    disc->config.leak);
+        else
+            leaky_relu_forward(disc->config.leak, &disc->conv_out[i], &disc->act[i]);
         x = &disc->act[i];
     }
     dense_flatten(x, &disc->flat);
@@ -92,12 +90,12 @@ void discriminator_backward(Discriminator *disc, const Tensor *dlogits, Tensor *
     dense_backward(&disc->fc1, &disc->flat, gb, ga);
     dense_unflatten(ga, disc->final_c, disc->final_h, disc->final_w, gb);
     for (int i = DISC_CONVS - 1; i >= 0; i--) {
-        /* gb = d/d(act[i]) */
-        leaky_relu_backward(disc->config.leak, &disc->act[i], gb, ga);
-        if (i > 0) {
-            batchnorm_backward(&disc->bn[i], &disc->conv_out[i], ga, gb);
-            Tensor *tmp = ga; ga = gb; gb = tmp;
-        }
+        /* gb = d/d(act[i]); then ga = d/d(conv_out[i]) */
+        if (i > 0)
+            batchnorm_leaky_backward(&disc->bn[i], &disc->conv_out[i], &disc->act[i], gb, ga,
+                                     disc->config.leak);
+        else
+            leaky_relu_backward(disc->config.leak, &disc->act[i], gb, ga);
         const Tensor *in = i ? &disc->act[i - 1] : disc->input;
         Tensor *dst = i ? gb : din;
         conv2d_backward(&disc->conv[i], in, ga, dst, param_grads, &disc->scratch);

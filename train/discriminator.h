@@ -26,7 +26,7 @@ typedef struct {
     int final_c, final_h, final_w;
 
     const Tensor *input;
-    Tensor conv_out[DISC_CONVS], bn_out[DISC_CONVS], act[DISC_CONVS];
+    Tensor conv_out[DISC_CONVS], act[DISC_CONVS];
     Tensor flat, fc1_out, fc1_act, logits;
     Tensor grad_a, grad_b;
     Scratch scratch;

@@ -91,6 +91,13 @@ void batchnorm_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
 /* Only valid after a training forward on the same `in`. */
 void batchnorm_backward(const BatchNorm2d *bn, const Tensor *in,
                         const Tensor *dout, Tensor *din);
+/* out = LeakyReLU(BN(in)) with that slope (> 0) in one pass, the
+ * discriminator's pair; the normalised values are not kept.  The backward
+ * takes that out and d(loss)/d(out). */
+void batchnorm_leaky_forward(BatchNorm2d *bn, const Tensor *in, Tensor *out,
+                             gboolean training, float slope);
+void batchnorm_leaky_backward(const BatchNorm2d *bn, const Tensor *in, const Tensor *out,
+                              const Tensor *dout, Tensor *din, float slope);
 
 /* ---- PReLU: one slope per channel, or one shared (count 1) ------------- */
 typedef struct {

@@ -192,6 +192,61 @@ static gboolean check_batchnorm(void)
     return ok;
 }
 
+/* BatchNorm and LeakyReLU fused (the discriminator's pair): finite
+ * differences, and the same values as the two layers one after the other,
+ * on channels of 2·5·7 = 70 values (8-lane sums plus a tail). */
+static void bn_leaky_fwd(Case *c) { batchnorm_leaky_forward(&c->bn, &c->in, &c->out, TRUE, 0.2f); }
+static void bn_leaky_bwd(Case *c)
+{
+    batchnorm_leaky_backward(&c->bn, &c->in, &c->out, &c->weights, &c->din, 0.2f);
+}
+
+static gboolean check_batchnorm_leaky(void)
+{
+    Case c = {.name = "batchnorm + leaky relu", .forward = bn_leaky_fwd,
+              .backward = bn_leaky_bwd};
+    param_list_init(&c.params);
+    batchnorm_init(&c.bn, &c.params, "bn", 3);
+    for (int i = 0; i < 3; i++) {
+        c.bn.gamma->value[i] = 0.5f + rng_normal(&rng) * 0.3f;
+        c.bn.beta->value[i] = rng_normal(&rng) * 0.3f;
+    }
+    tensor_reshape(&c.in, 3, 2, 5, 7);
+    fill_normal(&c.in, 2.0f);
+    /* a smaller step than elsewhere: γ and β move every normalised value,
+     * and with ±1e-2 some of the 210 cross the LeakyReLU's kink at 0 */
+    gboolean ok = run_case(&c, 1e-3f);
+
+    /* against batchnorm_forward/backward and leaky_relu_forward/backward */
+    Tensor bn_out = {0}, act = {0}, dact = {0}, dbn = {0}, din = {0};
+    tensor_reshape(&dact, 3, 2, 5, 7);
+    fill_normal(&dact, 1.0f);
+    param_list_zero_grad(&c.params);
+    batchnorm_forward(&c.bn, &c.in, &bn_out, TRUE);
+    leaky_relu_forward(0.2f, &bn_out, &act);
+    leaky_relu_backward(0.2f, &act, &dact, &dbn);
+    batchnorm_backward(&c.bn, &c.in, &dbn, &din);
+    float dgamma = c.bn.gamma->grad[1], dbeta = c.bn.beta->grad[1];
+    param_list_zero_grad(&c.params);
+    batchnorm_leaky_forward(&c.bn, &c.in, &c.out, TRUE, 0.2f);
+    batchnorm_leaky_backward(&c.bn, &c.in, &c.out, &dact, &c.din, 0.2f);
+    double worst = fmax(fabsf(c.bn.gamma->grad[1] - dgamma), fabsf(c.bn.beta->grad[1] - dbeta));
+    for (size_t i = 0; i < tensor_size(&act); i++) {
+        worst = fmax(worst, fabsf(c.out.data[i] - act.data[i]));
+        worst = fmax(worst, fabsf(c.din.data[i] - din.data[i]));
+    }
+    gboolean same = worst < 1e-5;
+    printf("%s batchnorm + leaky relu fused vs one after the other: worst difference %.1e\n",
+           same ? "ok  " : "FAIL", worst);
+    tensor_clear(&bn_out);
+    tensor_clear(&act);
+    tensor_clear(&dact);
+    tensor_clear(&dbn);
+    tensor_clear(&din);
+    case_clear(&c);
+    return ok && same;
+}
+
 static void prelu_fwd(Case *c) { prelu_forward(&c->prelu, &c->in, &c->out); }
 static void prelu_bwd(Case *c) { prelu_backward(&c->prelu, &c->in, &c->weights, &c->din); }
 
@@ -753,6 +808,7 @@ int main(void)
     ok &= check_vgg_layouts("54", dir);
     set_mode(&modes[0]);
     ok &= check_batchnorm();
+    ok &= check_batchnorm_leaky();
     ok &= check_prelu(1);
     ok &= check_prelu(4);
     ok &= check_elementwise("leaky relu 0.2", leaky_fwd, leaky_bwd, 0.2f, 3);
