@@ -18,15 +18,15 @@
  * Spinning is bounded, so a machine shared with other jobs loses at most
  * that per call.
  *
- * How long: the gaps between calls are sometimes longer than 100 µs (a
- * small layer's loop on the caller alone, a weight check, a loss), and a
- * helper asleep by then is woken late.  Interleaved A/B runs of the SRGAN
- * step on this project's 2-core VM (bench-trainer, 12 steps each, medians):
- * 100 µs 3.55 / 3.15 / 3.21 s, 1 ms 3.15 / 3.04 s, 2 ms 3.08 s, 5 ms 3.04 /
- * 3.04 s, 20 ms 3.04 s; the cost is about 5 % more CPU time. */
+ * Why not longer: a helper spinning 5 ms made the SRGAN step about 5 %
+ * faster on an idle machine (interleaved A/B: 3.15–3.55 → 3.04 s), but
+ * where more threads want the cores than there are (other programs, tests
+ * run side by side) the spinner takes a core from the thread it waits
+ * for: the gradient-check test took 42–57 s beside a build instead of
+ * 4–7 s.  A trainer that runs for hours beside a desktop must not do that. */
 #include "parallel.h"
 
-#define SPIN_US 5000
+#define SPIN_US 100
 
 typedef struct {
     TrainParallelFn fn;
