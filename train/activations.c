@@ -53,8 +53,7 @@ static void prelu_backward_channel(void *data, int c, G_GNUC_UNUSED int worker)
     double acc[REDUCE_LANES] = {0};
     size_t i = 0;
     for (; i + REDUCE_LANES <= m; i += REDUCE_LANES)
-        for (int j = 0; j < REDUCE_LANES; j++)
-        {
+        for (int j = 0; j < REDUCE_LANES; j++) {
             float neg = x[i + j] < 0.0f ? x[i + j] : 0.0f;   /* a select, no branch */
             acc[j] += (double)dy[i + j] * neg;
         }

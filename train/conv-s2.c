@@ -37,7 +37,8 @@
 #define PIXELS 6   /* output pixels per tile */
 #define LANES 16   /* output channels per tile (two AVX vectors) */
 
-gboolean conv_s2_cpu_ok(void)
+/* AVX2 and FMA, and SRGAN_NO_FAST_KERNELS not set (as the core decides). */
+static gboolean conv_s2_cpu_ok(void)
 {
 #ifdef CONV_S2_X86
     const char *off = g_getenv("SRGAN_NO_FAST_KERNELS");

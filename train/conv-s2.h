@@ -6,9 +6,6 @@
 
 #include "layers.h"
 
-/* Whether this CPU runs the kernel (AVX2 and FMA, and
- * SRGAN_NO_FAST_KERNELS not set). */
-gboolean conv_s2_cpu_ok(void);
 /* Whether the layer's forward pass (input_gradient FALSE) or its input
  * gradient can run here: 3×3, stride 2, and 16 | cout (forward) or
  * 16 | cin (input gradient). */

@@ -161,15 +161,21 @@ static gboolean check_conv(int cin, int cout, int k, int stride, int h, int w)
 static void bn_fwd(Case *c) { batchnorm_forward(&c->bn, &c->in, &c->out, TRUE); }
 static void bn_bwd(Case *c) { batchnorm_backward(&c->bn, &c->in, &c->weights, &c->din); }
 
+/* A 3-channel BatchNorm with γ and β away from their defaults. */
+static void bn_case_init(Case *c)
+{
+    param_list_init(&c->params);
+    batchnorm_init(&c->bn, &c->params, "bn", 3);
+    for (int i = 0; i < 3; i++) {
+        c->bn.gamma->value[i] = 0.5f + rng_normal(&rng) * 0.3f;
+        c->bn.beta->value[i] = rng_normal(&rng) * 0.3f;
+    }
+}
+
 static gboolean check_batchnorm(void)
 {
     Case c = {.name = "batchnorm (training)", .forward = bn_fwd, .backward = bn_bwd};
-    param_list_init(&c.params);
-    batchnorm_init(&c.bn, &c.params, "bn", 3);
-    for (int i = 0; i < 3; i++) {
-        c.bn.gamma->value[i] = 0.5f + rng_normal(&rng) * 0.3f;
-        c.bn.beta->value[i] = rng_normal(&rng) * 0.3f;
-    }
+    bn_case_init(&c);
     tensor_reshape(&c.in, 3, 2, 4, 5);
     fill_normal(&c.in, 2.0f);
     gboolean ok = run_case(&c, 1e-2f);
@@ -205,12 +211,7 @@ static gboolean check_batchnorm_leaky(void)
 {
     Case c = {.name = "batchnorm + leaky relu", .forward = bn_leaky_fwd,
               .backward = bn_leaky_bwd};
-    param_list_init(&c.params);
-    batchnorm_init(&c.bn, &c.params, "bn", 3);
-    for (int i = 0; i < 3; i++) {
-        c.bn.gamma->value[i] = 0.5f + rng_normal(&rng) * 0.3f;
-        c.bn.beta->value[i] = rng_normal(&rng) * 0.3f;
-    }
+    bn_case_init(&c);
     tensor_reshape(&c.in, 3, 2, 5, 7);
     fill_normal(&c.in, 2.0f);
     /* a smaller step than elsewhere: γ and β move every normalised value,
